@@ -1,0 +1,61 @@
+"""drf_eager: client-chosen response shapes for Django REST Framework, loaded in
+the minimum number of SQL queries.
+
+The public names are imported lazily, so `import drf_eager` needs no settings.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "EagerFieldsAPIView",
+    "EagerFieldsModelSerializer",
+    "EagerFieldsSerializer",
+    "EagerFieldsSerializerMixin",
+    "EagerFieldsViewMixin",
+    "InvalidShape",
+    "QueryDuringSerialization",
+    "Shape",
+    "classproperty",
+    "forbid_queries",
+]
+
+_LOCATIONS = {
+    "EagerFieldsAPIView": "views",
+    "EagerFieldsViewMixin": "views",
+    "EagerFieldsModelSerializer": "serializers",
+    "EagerFieldsSerializer": "serializers",
+    "EagerFieldsSerializerMixin": "serializers",
+    "classproperty": "serializers",
+    "InvalidShape": "exceptions",
+    "QueryDuringSerialization": "exceptions",
+    "Shape": "shape",
+    "forbid_queries": "strict",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .exceptions import InvalidShape, QueryDuringSerialization
+    from .serializers import (
+        EagerFieldsModelSerializer,
+        EagerFieldsSerializer,
+        EagerFieldsSerializerMixin,
+        classproperty,
+    )
+    from .shape import Shape
+    from .strict import forbid_queries
+    from .views import EagerFieldsAPIView, EagerFieldsViewMixin
+
+
+def __getattr__(name: str) -> Any:
+    module = _LOCATIONS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'drf_eager' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

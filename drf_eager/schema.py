@@ -1,0 +1,305 @@
+"""What drf_eager knows of a serializer class: its default fields, its extras, and
+how each field reads the model (columns, to-one and to-many relations).
+
+A `SerializerSchema` is built once per serializer class and cached on the class;
+both the shape resolver and the queryset planner read it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.db.models import Prefetch
+from rest_framework import serializers
+from rest_framework.fields import Field
+
+from .shape import Shape, ShapeRequest, resolve
+
+if TYPE_CHECKING:  # pragma: no cover
+    from django.contrib.contenttypes.fields import GenericForeignKey
+
+__all__ = ["Attribute", "FieldSpec", "SerializerSchema", "get_schema", "model_attribute"]
+
+_CACHE_ATTR = "_drf_eager_schema"
+
+COLUMN = "column"
+TO_ONE = "to_one"
+TO_MANY = "to_many"
+GENERIC_FK = "generic_fk"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """How an attribute of a model instance is loaded."""
+
+    kind: str  # COLUMN, TO_ONE, TO_MANY, GENERIC_FK or UNKNOWN
+    name: str  # the name to use in ORM lookups (field name or accessor)
+    related_model: type[models.Model] | None = None
+    # TO_ONE: the FK column on this model (forward), or None (reverse one-to-one).
+    local_field: str | None = None
+    # TO_ONE reverse / TO_MANY reverse FK / generic relation: the column(s) on the
+    # related model that point back, which a prefetch or `only()` must keep.
+    remote_fields: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=None)
+def _model_attributes(model: type[models.Model]) -> Mapping[str, Attribute]:
+    attributes: dict[str, Attribute] = {}
+    opts = model._meta
+    for f in opts.get_fields(include_hidden=False):
+        if isinstance(f, models.ForeignObjectRel):
+            accessor = f.get_accessor_name()
+            if not accessor:
+                continue
+            remote = (f.field.name,)
+            if f.one_to_one:
+                attributes[accessor] = Attribute(TO_ONE, accessor, f.related_model, None, remote)
+            elif f.one_to_many:
+                attributes[accessor] = Attribute(TO_MANY, accessor, f.related_model, None, remote)
+            else:
+                attributes[accessor] = Attribute(TO_MANY, accessor, f.related_model)
+        elif hasattr(f, "object_id_field_name"):  # GenericRelation
+            remote = (f.object_id_field_name, f.content_type_field_name)
+            attributes[f.name] = Attribute(TO_MANY, f.name, f.related_model, None, remote)
+        elif f.many_to_many:
+            attributes[f.name] = Attribute(TO_MANY, f.name, f.related_model)
+        elif f.is_relation and f.concrete and (f.many_to_one or f.one_to_one):
+            attributes[f.name] = Attribute(TO_ONE, f.name, f.related_model, f.name)
+            attributes[f.attname] = Attribute(COLUMN, f.name)  # type: ignore[attr-defined]
+        elif hasattr(f, "ct_field"):  # GenericForeignKey
+            gfk: GenericForeignKey = f  # type: ignore[assignment]
+            attributes[f.name] = Attribute(
+                GENERIC_FK, f.name, None, None, (gfk.ct_field, gfk.fk_field)
+            )
+        elif f.concrete:
+            attributes[f.name] = Attribute(COLUMN, f.name)
+            attributes.setdefault(f.attname, Attribute(COLUMN, f.name))  # type: ignore[attr-defined]
+    attributes.setdefault("pk", Attribute(COLUMN, opts.pk.name))
+    return attributes
+
+
+def model_attribute(model: type[models.Model], name: str) -> Attribute:
+    """Return how `model` loads the attribute `name` (UNKNOWN for properties and methods)."""
+    return _model_attributes(model).get(name) or Attribute(UNKNOWN, name)
+
+
+def _nested_serializer(field: Field) -> serializers.BaseSerializer | None:  # type: ignore[type-arg]
+    if isinstance(field, serializers.ListSerializer):
+        child = field.child
+        return child if isinstance(child, serializers.BaseSerializer) else None
+    if isinstance(field, serializers.BaseSerializer):
+        return field
+    return None
+
+
+class FieldSpec:
+    """One field a serializer may output: a default field or an extra."""
+
+    def __init__(
+        self,
+        name: str,
+        field: Field,
+        *,
+        is_extra: bool = False,
+        prefetch: Any = None,
+        requires: Sequence[str] | None = None,
+    ) -> None:
+        self.name = name
+        self.field = field
+        self.is_extra = is_extra
+        self.prefetch = prefetch
+        if requires is None:
+            requires = getattr(field, "requires", None)
+        self.requires = tuple(requires) if requires is not None else None
+
+    def __repr__(self) -> str:
+        return f"<FieldSpec {self.name!r} {type(self.field).__name__}>"
+
+    @property
+    def source(self) -> str:
+        return self.field.source or self.name
+
+    @cached_property
+    def serializer(self) -> serializers.BaseSerializer | None:  # type: ignore[type-arg]
+        """The nested serializer (the child of a `many=True` one), or None."""
+        return _nested_serializer(self.field)
+
+    @cached_property
+    def child_schema(self) -> SerializerSchema | None:
+        serializer = self.serializer
+        return None if serializer is None else get_schema(type(serializer))
+
+    @cached_property
+    def prefetches(self) -> tuple[Prefetch, ...]:
+        """The user's own Prefetch objects, in the order given."""
+        if isinstance(self.prefetch, Prefetch):
+            return (self.prefetch,)
+        if isinstance(self.prefetch, list | tuple):
+            return tuple(self.prefetch)
+        return ()
+
+    def own_prefetch(self, lookup: str) -> Prefetch | None:
+        """Return the user's Prefetch for the relation `lookup`, if any."""
+        for prefetch in self.prefetches:
+            if prefetch.prefetch_through == lookup:
+                return prefetch
+        return None
+
+    def to_attr(self, lookup: str) -> str | None:
+        """The attribute a prefetch of the relation at the end of `lookup` stores into.
+
+        A field whose name is the relation's own name reads the relation's cache;
+        any other field reading the same relation (a variant, such as
+        `last_10_orders` of `orders`) gets an attribute of its own, so variants
+        never conflict.
+        """
+        own = self.own_prefetch(lookup)
+        if own is not None and own.to_attr:
+            return own.to_attr  # type: ignore[no-any-return]
+        if lookup.rsplit("__", 1)[-1] == self.name:
+            return None
+        return f"_eager_{self.name}"
+
+
+_EXTRA_KEYS = {"field", "prefetch", "requires"}
+
+
+def _extra_specs(serializer_class: type) -> dict[str, FieldSpec]:
+    extra = getattr(serializer_class, "extra", None)
+    if extra is None:
+        meta = getattr(serializer_class, "Meta", None)
+        extra = getattr(meta, "extra", None)
+    if extra is None:
+        return {}
+    if not isinstance(extra, Mapping):
+        raise ImproperlyConfigured(
+            f"{serializer_class.__name__}.extra must be a dict (or a classproperty returning "
+            f"one) of {{name: {{'field': ..., 'prefetch': ...}}}}, not {type(extra).__name__}."
+        )
+    specs = {}
+    for name, entry in extra.items():
+        if isinstance(entry, Field):  # allow the short form {"name": Field()}
+            entry = {"field": entry}
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("field"), Field):
+            raise ImproperlyConfigured(
+                f"{serializer_class.__name__}.extra[{name!r}] must be a dict with a 'field' "
+                f"key holding a serializer field or serializer instance."
+            )
+        unknown = set(entry) - _EXTRA_KEYS
+        if unknown:
+            raise ImproperlyConfigured(
+                f"{serializer_class.__name__}.extra[{name!r}] has unknown keys "
+                f"{sorted(unknown)}; allowed: {sorted(_EXTRA_KEYS)}."
+            )
+        specs[name] = FieldSpec(
+            name,
+            entry["field"],
+            is_extra=True,
+            prefetch=entry.get("prefetch"),
+            requires=entry.get("requires"),
+        )
+    return specs
+
+
+class SerializerSchema:
+    """The fields of a serializer class, its extras, and the model it reads.
+
+    Built from an instance made without context: a `get_fields()` that depends on
+    the request must still return every field a shape may name.
+    """
+
+    def __init__(self, serializer_class: type[serializers.BaseSerializer]) -> None:  # type: ignore[type-arg]
+        self.serializer_class = serializer_class
+        self.label = serializer_class.__name__
+        meta = getattr(serializer_class, "Meta", None)
+        self.model: type[models.Model] | None = getattr(meta, "model", None)
+        self.extras = _extra_specs(serializer_class)
+        instance = serializer_class(context={})
+        instance._eager_introspecting = True  # type: ignore[attr-defined]
+        try:
+            fields = instance.get_fields()  # type: ignore[attr-defined]
+        finally:
+            instance._eager_introspecting = False  # type: ignore[attr-defined]
+        self.defaults = {
+            name: FieldSpec(name, field) for name, field in fields.items() if not field.write_only
+        }
+        self.default_fields = tuple(self.defaults)
+        self.extra_fields = tuple(self.extras)
+
+    def __repr__(self) -> str:
+        return f"<SerializerSchema {self.label}>"
+
+    def spec(self, name: str) -> FieldSpec:
+        return self.defaults.get(name) or self.extras[name]
+
+    def nested(self, name: str) -> SerializerSchema | None:
+        spec = self.defaults.get(name) or self.extras.get(name)
+        return None if spec is None else spec.child_schema
+
+    @cached_property
+    def default_shape(self) -> Shape:
+        """The shape of a response when the request asks for nothing."""
+        return resolve(ShapeRequest(), self)
+
+    def relation_lookup(self, name: str) -> tuple[list[str], Attribute] | None:
+        """Follow the source of field `name` through to-one relations.
+
+        Return the attribute names walked and how the last one loads, or None when
+        the serializer has no model or the source is `*`.
+        """
+        if self.model is None:
+            return None
+        source = self.spec(name).source
+        if source == "*":
+            return None
+        attrs = source.split(".")
+        model: type[models.Model] | None = self.model
+        attribute = Attribute(UNKNOWN, attrs[0])
+        for index, attr in enumerate(attrs):
+            attribute = model_attribute(model, attr)  # type: ignore[arg-type]
+            if index < len(attrs) - 1:
+                if attribute.kind != TO_ONE:
+                    return attrs, Attribute(UNKNOWN, attr)
+                model = attribute.related_model
+        return attrs, attribute
+
+    @cached_property
+    def _read_sources(self) -> dict[str, str | None]:
+        sources: dict[str, str | None] = {}
+        for name in (*self.defaults, *self.extras):
+            found = self.relation_lookup(name)
+            sources[name] = None
+            if found is not None and found[1].kind == TO_MANY and self.spec(name).prefetch is not False:
+                attrs = found[0]
+                to_attr = self.spec(name).to_attr("__".join(attrs))
+                if to_attr is not None:
+                    sources[name] = ".".join([*attrs[:-1], to_attr])
+        return sources
+
+    def read_source(self, name: str) -> str | None:
+        """Return the source field `name` must read instead of its own, or None.
+
+        A to-many variant (a field whose name is not its relation's) reads the
+        attribute its prefetch stores into (see FieldSpec.to_attr).
+        """
+        return self._read_sources.get(name)
+
+    def new_extra_field(self, name: str) -> Field:
+        """Return a fresh copy of the extra field `name` for one serializer instance."""
+        return copy.deepcopy(self.extras[name].field)
+
+
+def get_schema(serializer_class: type) -> SerializerSchema:
+    """Return the cached SerializerSchema of `serializer_class`."""
+    schema = serializer_class.__dict__.get(_CACHE_ATTR)
+    if schema is None:
+        schema = SerializerSchema(serializer_class)
+        setattr(serializer_class, _CACHE_ATTR, schema)
+    return schema  # type: ignore[no-any-return]

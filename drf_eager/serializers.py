@@ -1,0 +1,203 @@
+"""EagerFieldsSerializerMixin: injects the requested extras and prunes fields at
+every level of a serializer tree, following the Shape found in its context."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from django.utils.functional import classproperty
+from rest_framework import serializers
+from rest_framework.fields import Field, SkipField
+from rest_framework.relations import PKOnlyObject
+
+from . import strict
+from .exceptions import InvalidShape
+from .schema import get_schema
+from .settings import eager_settings
+from .shape import Shape, ShapeError, build_request, resolve
+
+__all__ = [
+    "SHAPE_CONTEXT_KEY",
+    "EagerFieldsModelSerializer",
+    "EagerFieldsSerializer",
+    "EagerFieldsSerializerMixin",
+    "classproperty",
+    "shape_from_context",
+]
+
+#: The context key under which a view passes the resolved Shape to its serializer.
+SHAPE_CONTEXT_KEY = "eager_shape"
+
+# The context keys drf-eager-fields used, read when no resolved Shape is given.
+_LEGACY_KEYS = ("extra", "fields", "exclude", "body_fields")
+
+
+def shape_from_context(serializer_class: type, context: dict[str, Any]) -> Shape | None:
+    """Return the Shape a serializer's context asks for, or None when it asks nothing.
+
+    Reads the resolved Shape a view put under SHAPE_CONTEXT_KEY, else the keys
+    drf-eager-fields used: `extra`, `fields`, `exclude` (query syntax) and
+    `body_fields` (the JSON body's dict). Raise InvalidShape on bad input.
+    """
+    shape = context.get(SHAPE_CONTEXT_KEY)
+    if shape is not None:
+        return shape  # type: ignore[no-any-return]
+    if not any(context.get(key) not in (None, "") for key in _LEGACY_KEYS):
+        return None
+    schema = get_schema(serializer_class)
+    try:
+        request = build_request(
+            extra=context.get("extra"),
+            fields=context.get("fields"),
+            exclude=context.get("exclude"),
+            body_fields=context.get("body_fields") or None,
+        )
+        return resolve(
+            request,
+            schema,
+            max_depth=eager_settings.MAX_DEPTH,
+            ignore_unknown=eager_settings.UNKNOWN_FIELDS == "ignore",
+            max_errors=eager_settings.MAX_ERRORS,
+        )
+    except ShapeError as exc:
+        raise InvalidShape(exc.errors) from None
+
+
+_eager_classes: dict[type, type] = {}
+
+
+def _eager_class(serializer_class: type) -> type:
+    """Return a subclass of `serializer_class` with the mixin, for nested serializers
+    that do not have it, so that they are pruned as well."""
+    if issubclass(serializer_class, EagerFieldsSerializerMixin):
+        return serializer_class
+    eager = _eager_classes.get(serializer_class)
+    if eager is None:
+        eager = type(
+            serializer_class.__name__,
+            (EagerFieldsSerializerMixin, serializer_class),
+            {"__module__": serializer_class.__module__, "__qualname__":
+             serializer_class.__qualname__},
+        )
+        _eager_classes[serializer_class] = eager
+    return eager
+
+
+def _with_shape(field: Field, shape: Shape) -> Field:
+    """Give the nested serializer `field` (a fresh copy) the shape it must output."""
+    if isinstance(field, serializers.ListSerializer):
+        child = field.child
+        if not isinstance(child, EagerFieldsSerializerMixin):
+            child = _eager_class(type(child))(*child._args, **child._kwargs)
+            field.child = child
+            child.bind(field_name="", parent=field)
+        child._eager_shape = shape
+        return field
+    if not isinstance(field, EagerFieldsSerializerMixin):
+        field = _eager_class(type(field))(*field._args, **field._kwargs)
+    field._eager_shape = shape  # type: ignore[attr-defined]
+    return field
+
+
+def _is_root(serializer: serializers.BaseSerializer) -> bool:  # type: ignore[type-arg]
+    parent = serializer.parent
+    if parent is None:
+        return True
+    return isinstance(parent, serializers.ListSerializer) and parent.parent is None
+
+
+class EagerFieldsSerializerMixin:
+    """Outputs the fields of the Shape in its context, with the requested extras.
+
+    Declare opt-in fields in `extra` (on the class or its `Meta`, a dict or a
+    `@classproperty`): `{"name": {"field": <field>, "prefetch": True}}`.
+    """
+
+    _eager_shape: Shape | None = None
+    _eager_introspecting = False
+
+    def get_eager_shape(self) -> Shape | None:
+        """Return the Shape this serializer outputs, or None for its plain fields.
+
+        A nested serializer gets its shape from its parent; the root one reads its
+        context (see `shape_from_context`).
+        """
+        if self._eager_shape is not None:
+            return self._eager_shape
+        if not _is_root(self):  # type: ignore[arg-type]
+            return None
+        return shape_from_context(type(self), self.context)  # type: ignore[attr-defined]
+
+    def get_fields(self) -> dict[str, Field]:
+        fields: dict[str, Field] = super().get_fields()  # type: ignore[misc]
+        if self._eager_introspecting:
+            return fields
+        shape = self.get_eager_shape()
+        if shape is None:  # nothing asked and no plan made: plain DRF behaviour
+            return fields
+        return self._shape_fields(fields, shape)
+
+    def _shape_fields(self, fields: dict[str, Field], shape: Shape) -> dict[str, Field]:
+        schema = get_schema(type(self))
+        shaped = {}
+        for name in shape.fields:
+            if name in schema.extras and (name not in fields or name not in schema.defaults):
+                field = schema.new_extra_field(name)
+            elif name in fields:
+                field = fields[name]
+            else:  # the shape was resolved for another serializer class
+                continue
+            child_shape = shape.child(name)
+            if child_shape is not None and isinstance(field, serializers.BaseSerializer):
+                field = _with_shape(field, child_shape)
+            read_from = schema.read_source(name)
+            if read_from is not None:
+                field.source = read_from
+            shaped[name] = field
+        return shaped
+
+    def to_representation(self, instance: Any) -> Any:
+        if not eager_settings.STRICT:
+            return super().to_representation(instance)  # type: ignore[misc]
+        name = self.field_name or getattr(self.parent, "field_name", "")  # type: ignore[attr-defined]
+        with contextlib.ExitStack() as stack:
+            if not strict.is_forbidding():
+                stack.enter_context(strict.forbid_queries())
+            elif name:
+                stack.enter_context(strict.field_path(name))
+            if _next_to_representation(type(self)) is not serializers.Serializer.to_representation:
+                return super().to_representation(instance)  # type: ignore[misc]
+            return self._strict_to_representation(instance)
+
+    def _strict_to_representation(self, instance: Any) -> dict[str, Any]:
+        # Serializer.to_representation, with each field's path recorded.
+        ret: dict[str, Any] = {}
+        for field in self._readable_fields:  # type: ignore[attr-defined]
+            with strict.field_path(field.field_name):
+                try:
+                    attribute = field.get_attribute(instance)
+                except SkipField:
+                    continue
+                check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+                ret[field.field_name] = None if check is None else field.to_representation(
+                    attribute
+                )
+        return ret
+
+
+def _next_to_representation(serializer_class: type) -> Any:
+    mro = serializer_class.__mro__
+    for cls in mro[mro.index(EagerFieldsSerializerMixin) + 1:]:
+        if "to_representation" in cls.__dict__:
+            return cls.__dict__["to_representation"]
+    return None  # pragma: no cover
+
+
+class EagerFieldsSerializer(EagerFieldsSerializerMixin, serializers.Serializer):  # type: ignore[type-arg]
+    """A Serializer with the eager fields mixin."""
+
+
+class EagerFieldsModelSerializer(EagerFieldsSerializerMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A ModelSerializer with the eager fields mixin."""
+
