@@ -103,8 +103,11 @@ class _Resolver:
         choices = ", ".join(sorted(allowed)) or "(none)"
         self.error(part, f"Unknown field '{name}'{where}. Allowed: {choices}.")
 
-    def not_nested(self, part: str, path: str, name: str) -> None:
-        self.error(part, f"Field '{_join(path, name)}' has no nested fields to select.")
+    def not_nested(self, part: str, path: str, name: str, below: Tree) -> None:
+        full = _join(path, name)
+        first = next(iter(below))
+        self.error(part, f"Field '{full}' has no nested fields: '{full}.{first}' cannot be "
+                         f"selected.")
 
     def resolve(  # noqa: C901 - one pass over the three parts keeps their order rules together
         self,
@@ -140,7 +143,7 @@ class _Resolver:
             elif not below:
                 excluded.add(name)
             elif level.nested(name) is None:
-                self.not_nested("exclude", path, name)
+                self.not_nested("exclude", path, name, below)
 
         keep: set[str] | None = None
         if fields is not None:
@@ -148,7 +151,7 @@ class _Resolver:
             for name, below in fields.items():
                 if name == WILDCARD:
                     if below:
-                        self.not_nested("fields", path, name)
+                        self.not_nested("fields", path, name, below)
                     keep.update(available)
                     continue
                 if name not in available:
@@ -161,7 +164,7 @@ class _Resolver:
                 if below:
                     requested.add(name)
                     if level.nested(name) is None:
-                        self.not_nested("fields", path, name)
+                        self.not_nested("fields", path, name, below)
 
         names = tuple(
             name

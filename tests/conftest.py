@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from tests import models
+
+
+def build_library(authors: int) -> None:
+    """`authors` authors, each with a profile and two books; each book has two tags,
+    two reviews (ratings 2 and 5), a chapter and a comment."""
+    publisher = models.Publisher.objects.create(name="Penguin", country="UK")
+    tags = [models.Tag.objects.create(name=f"tag{i}") for i in range(3)]
+    book_type = ContentType.objects.get_for_model(models.Book)
+    for i in range(authors):
+        author = models.Author.objects.create(
+            name=f"author{i}", email=f"a{i}@example.com", publisher=publisher
+        )
+        models.AuthorProfile.objects.create(author=author, bio=f"bio{i}", website="w")
+        for j in range(2):
+            book = models.Book.objects.create(
+                title=f"book{i}-{j}", isbn=f"isbn{i}{j}", price="9.99", author=author
+            )
+            book.tags.set([tags[j], tags[j + 1]])
+            models.Review.objects.create(book=book, rating=2, text="meh")
+            models.Review.objects.create(book=book, rating=5, text="great")
+            models.Chapter.objects.create(book=book, title=f"ch{i}-{j}", number=1)
+            models.Comment.objects.create(content_type=book_type, object_id=book.pk, text="c")
+        restaurant = models.Restaurant.objects.create(name=f"r{i}", serves_pizza=bool(i % 2))
+        restaurant.owner = author
+        restaurant.save()
+    root = models.Category.objects.create(name="root")
+    for i in range(authors):
+        child = models.Category.objects.create(name=f"c{i}", parent=root)
+        models.Category.objects.create(name=f"c{i}-leaf", parent=child)
+
+
+@pytest.fixture(params=[2, 50], ids=["2rows", "50rows"])
+def library(request, db):
+    build_library(request.param)
+    # Warm ContentType's cache, so a generic relation costs one query in every test.
+    ContentType.objects.get_for_model(models.Book)
+    return request.param
+
+
+@pytest.fixture
+def small_library(db):
+    build_library(2)
+    ContentType.objects.get_for_model(models.Book)
+    return 2
+
+
+class Client(APIClient):
+    def get_json(self, url, body=None):
+        """GET `url` (with an optional JSON body); return (status, data, queries)."""
+        with CaptureQueriesContext(connection) as queries:
+            if body is None:
+                response = self.get(url)
+            else:
+                response = self.generic(
+                    "GET", url, json.dumps(body), content_type="application/json"
+                )
+        return response.status_code, response.json(), [q["sql"] for q in queries]
+
+    def send(self, method, url, data):
+        with CaptureQueriesContext(connection) as queries:
+            response = getattr(self, method)(url, data, format="json")
+        return response.status_code, response.json(), [q["sql"] for q in queries]
+
+
+@pytest.fixture
+def api():
+    return Client()
+
+
+def column(table: str, name: str) -> str:
+    """The column as the database's SQL spells it, for asserting on captured SQL."""
+    quote = connection.ops.quote_name
+    return f"{quote(table)}.{quote(name)}"

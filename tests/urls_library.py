@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("books", views.BookViewSet, basename="book")
+router.register("paginated-books", views.PaginatedBookViewSet, basename="paginated-book")
+router.register("book-details", views.BookDetailViewSet, basename="book-detail")
+router.register("authors", views.AuthorViewSet, basename="author")
+router.register("tags", views.TagViewSet, basename="tag")
+router.register("publishers", views.PublisherViewSet, basename="publisher")
+router.register("categories", views.CategoryViewSet, basename="category")
+router.register("restaurants", views.RestaurantViewSet, basename="restaurant")
+router.register("profiles", views.ProfileViewSet, basename="profile")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("book-defaults/", views.BookDefaultsView.as_view()),
+    path("filtered-authors/", views.FilteredAuthorsView.as_view()),
+    path("book-api/", views.BookAPIView.as_view()),
+]
