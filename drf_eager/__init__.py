@@ -22,6 +22,7 @@ __all__ = [
     "Shape",
     "classproperty",
     "forbid_queries",
+    "prepare",
 ]
 
 _LOCATIONS = {
@@ -35,6 +36,7 @@ _LOCATIONS = {
     "QueryDuringSerialization": "exceptions",
     "Shape": "shape",
     "forbid_queries": "strict",
+    "prepare": "serializers",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
         EagerFieldsSerializer,
         EagerFieldsSerializerMixin,
         classproperty,
+        prepare,
     )
     from .shape import Shape
     from .strict import forbid_queries

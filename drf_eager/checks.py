@@ -19,18 +19,22 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     if not isinstance(user, dict):
         return [Error("DRF_EAGER must be a dict.", id="drf_eager.E001")]
     for key in sorted(set(user) - set(DEFAULTS)):
-        errors.append(Error(
-            f"Unknown DRF_EAGER setting {key!r}.",
-            hint=f"Choose from: {', '.join(sorted(DEFAULTS))}.",
-            id="drf_eager.E002",
-        ))
+        errors.append(
+            Error(
+                f"Unknown DRF_EAGER setting {key!r}.",
+                hint=f"Choose from: {', '.join(sorted(DEFAULTS))}.",
+                id="drf_eager.E002",
+            )
+        )
     if user.get("UNKNOWN_FIELDS", "raise") not in ("raise", "ignore"):
-        errors.append(Error(
-            "DRF_EAGER['UNKNOWN_FIELDS'] must be 'raise' or 'ignore'.", id="drf_eager.E003"
-        ))
+        errors.append(
+            Error("DRF_EAGER['UNKNOWN_FIELDS'] must be 'raise' or 'ignore'.", id="drf_eager.E003")
+        )
     depth = user.get("MAX_DEPTH", 3)
     if depth is not None and (not isinstance(depth, int) or depth < 1):
-        errors.append(Error(
-            "DRF_EAGER['MAX_DEPTH'] must be a positive integer or None.", id="drf_eager.E004"
-        ))
+        errors.append(
+            Error(
+                "DRF_EAGER['MAX_DEPTH'] must be a positive integer or None.", id="drf_eager.E004"
+            )
+        )
     return errors

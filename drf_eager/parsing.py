@@ -8,6 +8,7 @@ nested dict. Pure Python: nothing here imports Django.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+
 __all__ = ["ParseError", "Tree", "WILDCARD", "format_tree", "merge_trees", "parse", "tree_depth"]
 
 #: A requested shape before it is checked against a serializer: each name maps
@@ -68,26 +69,28 @@ def parse(text: str) -> Tree:
         if expect_name:
             if kind != "name":
                 found = "the end" if kind == "end" else f"'{value}'"
-                raise ParseError(f"Expected a field name at position {position}, found {found}.",
-                                 position)
+                raise ParseError(
+                    f"Expected a field name at position {position}, found {found}.", position
+                )
             parent = levels[-1] if node is None else node
             node = parent.setdefault(value, {})
             expect_name = False
             continue
         if node is _CLOSED and kind not in (",", ")", "end"):
-            raise ParseError(f"Unexpected '{value}' at position {position} after ')'.",
-                             position)
+            raise ParseError(f"Unexpected '{value}' at position {position} after ')'.", position)
         if kind in (".", "/"):
             depth += 1
             if len(levels) + depth > MAX_NESTING:
-                raise ParseError(f"Nesting deeper than {MAX_NESTING} levels at position "
-                                 f"{position}.", position)
+                raise ParseError(
+                    f"Nesting deeper than {MAX_NESTING} levels at position {position}.", position
+                )
             expect_name = True
         elif kind == "(":
             assert node is not None
             if len(levels) + depth >= MAX_NESTING:
-                raise ParseError(f"Nesting deeper than {MAX_NESTING} levels at position "
-                                 f"{position}.", position)
+                raise ParseError(
+                    f"Nesting deeper than {MAX_NESTING} levels at position {position}.", position
+                )
             levels.append(node)
             node, depth, expect_name = None, 0, True
         elif kind == ")":
@@ -102,8 +105,11 @@ def parse(text: str) -> Tree:
             if len(levels) > 1:
                 raise ParseError(f"Missing ')' at position {position}.", position)
         else:  # a second name without a separator in between
-            raise ParseError(f"Unexpected '{value}' at position {position}: names are "
-                             f"separated by ',', '.', '/' or '(…)'.", position)
+            raise ParseError(
+                f"Unexpected '{value}' at position {position}: names are "
+                f"separated by ',', '.', '/' or '(…)'.",
+                position,
+            )
     return root
 
 
@@ -140,4 +146,3 @@ def format_tree(tree: Mapping[str, Mapping]) -> str:  # type: ignore[type-arg]
     for name, children in tree.items():
         parts.append(f"{name}({format_tree(children)})" if children else name)
     return ",".join(parts)
-

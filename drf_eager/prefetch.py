@@ -41,8 +41,9 @@ def _default_related_queryset(model: type[models.Model], path: str) -> QuerySet[
 class _Level:
     """What one queryset must load: its own rows and the rows JOINed into them."""
 
-    def __init__(self, model: type[models.Model], related_queryset: RelatedQuerysetGetter,
-                 path: str) -> None:
+    def __init__(
+        self, model: type[models.Model], related_queryset: RelatedQuerysetGetter, path: str
+    ) -> None:
         self.model = model
         self.related_queryset = related_queryset
         self.path = path
@@ -69,21 +70,35 @@ class _Level:
 
     # Fields --------------------------------------------------------------------
 
-    def visit(self, prefix: str, model: type[models.Model], schema: SerializerSchema,
-              shape: Shape, path: str) -> None:
+    def visit(
+        self,
+        prefix: str,
+        model: type[models.Model],
+        schema: SerializerSchema,
+        shape: Shape,
+        path: str,
+    ) -> None:
         for name in shape.fields:
             spec = schema.spec(name)
             field_path = f"{path}.{name}" if path else name
             self.visit_field(prefix, model, schema, spec, shape.child(name), field_path)
 
-    def visit_requires(self, prefix: str, model: type[models.Model], requires: tuple[str, ...]
-                       ) -> None:
+    def visit_requires(
+        self, prefix: str, model: type[models.Model], requires: tuple[str, ...]
+    ) -> None:
         for required in requires:
             attrs = required.replace(SEP, ".").split(".")
             self.visit_source(prefix, model, attrs, None, None, None, required)
 
-    def visit_field(self, prefix: str, model: type[models.Model], schema: SerializerSchema,
-                    spec: FieldSpec, shape: Shape | None, path: str) -> None:
+    def visit_field(
+        self,
+        prefix: str,
+        model: type[models.Model],
+        schema: SerializerSchema,
+        spec: FieldSpec,
+        shape: Shape | None,
+        path: str,
+    ) -> None:
         field = spec.field
         if spec.requires is not None:
             self.visit_requires(prefix, model, spec.requires)
@@ -105,9 +120,16 @@ class _Level:
         else:
             self.all_columns(prefix, model)
 
-    def visit_source(self, prefix: str, model: type[models.Model], attrs: list[str],
-                     spec: FieldSpec | None, schema: SerializerSchema | None,
-                     shape: Shape | None, path: str) -> None:
+    def visit_source(
+        self,
+        prefix: str,
+        model: type[models.Model],
+        attrs: list[str],
+        spec: FieldSpec | None,
+        schema: SerializerSchema | None,
+        shape: Shape | None,
+        path: str,
+    ) -> None:
         for attr in attrs[:-1]:
             attribute = model_attribute(model, attr)
             if attribute.kind != TO_ONE:
@@ -133,8 +155,15 @@ class _Level:
             assert attribute.kind == UNKNOWN
             self.all_columns(prefix, model)
 
-    def visit_to_one(self, prefix: str, relative: str, attribute: Attribute,
-                     spec: FieldSpec | None, shape: Shape | None, path: str) -> None:
+    def visit_to_one(
+        self,
+        prefix: str,
+        relative: str,
+        attribute: Attribute,
+        spec: FieldSpec | None,
+        shape: Shape | None,
+        path: str,
+    ) -> None:
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
         lookup = prefix + attribute.name
         field = spec.field if spec is not None else None
@@ -142,10 +171,10 @@ class _Level:
             if attribute.local_field:
                 self.columns.add(prefix + attribute.local_field)
             return
-        if isinstance(field, relations.RelatedField) and field.use_pk_only_optimization():
-            if attribute.local_field:  # the FK column holds the value
-                self.columns.add(prefix + attribute.local_field)
-                return
+        pk_only = isinstance(field, relations.RelatedField) and field.use_pk_only_optimization()
+        if pk_only and attribute.local_field:  # the FK column holds the value
+            self.columns.add(prefix + attribute.local_field)
+            return
         own = spec.own_prefetch(relative) if spec is not None else None
         if own is not None and own.queryset is not None:
             # The user's own queryset for a to-one relation: prefetch it, never JOIN,
@@ -165,9 +194,16 @@ class _Level:
         else:
             self.all_columns(column_prefix, related)
 
-    def visit_to_many(self, prefix: str, relative: str, attribute: Attribute,
-                      spec: FieldSpec | None, schema: SerializerSchema | None,
-                      shape: Shape | None, path: str) -> None:
+    def visit_to_many(
+        self,
+        prefix: str,
+        relative: str,
+        attribute: Attribute,
+        spec: FieldSpec | None,
+        schema: SerializerSchema | None,
+        shape: Shape | None,
+        path: str,
+    ) -> None:
         if spec is not None and spec.prefetch is False:
             return
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
@@ -189,9 +225,15 @@ class _Level:
                 if extra_prefetch is not own:
                     self.add_prefetch(extra_prefetch)
 
-    def child_queryset(self, base: QuerySet[Any], related: type[models.Model],
-                       spec: FieldSpec | None, shape: Shape | None, attribute: Attribute,
-                       path: str) -> QuerySet[Any]:
+    def child_queryset(
+        self,
+        base: QuerySet[Any],
+        related: type[models.Model],
+        spec: FieldSpec | None,
+        shape: Shape | None,
+        attribute: Attribute,
+        path: str,
+    ) -> QuerySet[Any]:
         if spec is None:
             return base
         child = _Level(related, self.related_queryset, path)
@@ -240,9 +282,7 @@ class _Level:
             queryset = queryset.only(*sorted(self.columns))
         return queryset
 
-
-    def keep_joined(self, tree: dict[str, Any], prefix: str, model: type[models.Model]
-                    ) -> None:
+    def keep_joined(self, tree: dict[str, Any], prefix: str, model: type[models.Model]) -> None:
         # JOINs the queryset had before the plan: their rows are for code we do not
         # know, so they keep every column.
         for name, below in tree.items():
@@ -282,7 +322,8 @@ def prefetch_queryset(
     level.visit("", queryset.model, schema, shape, "")
     # The user's lookups for a relation the plan loads are merged into the plan's.
     kept = [
-        lookup for lookup in existing
+        lookup
+        for lookup in existing
         if (lookup.prefetch_to if isinstance(lookup, Prefetch) else lookup) not in level.prefetches
     ]
     queryset = queryset.prefetch_related(None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -49,7 +49,7 @@ class Attribute:
     remote_fields: tuple[str, ...] = ()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _model_attributes(model: type[models.Model]) -> Mapping[str, Attribute]:
     attributes: dict[str, Attribute] = {}
     opts = model._meta
@@ -276,7 +276,11 @@ class SerializerSchema:
         for name in (*self.defaults, *self.extras):
             found = self.relation_lookup(name)
             sources[name] = None
-            if found is not None and found[1].kind == TO_MANY and self.spec(name).prefetch is not False:
+            if (
+                found is not None
+                and found[1].kind == TO_MANY
+                and self.spec(name).prefetch is not False
+            ):
                 attrs = found[0]
                 to_attr = self.spec(name).to_attr("__".join(attrs))
                 if to_attr is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.functional import classproperty
 from rest_framework import serializers
 from rest_framework.fields import Field, SkipField
@@ -13,9 +14,10 @@ from rest_framework.relations import PKOnlyObject
 
 from . import strict
 from .exceptions import InvalidShape
+from .prefetch import prefetch_queryset
 from .schema import get_schema
 from .settings import eager_settings
-from .shape import Shape, ShapeError, build_request, resolve
+from .shape import SHAPE_CONTEXT_KEY, Shape, ShapeError, ShapeRequest, build_request, resolve
 
 __all__ = [
     "SHAPE_CONTEXT_KEY",
@@ -23,14 +25,70 @@ __all__ = [
     "EagerFieldsSerializer",
     "EagerFieldsSerializerMixin",
     "classproperty",
+    "prepare",
+    "resolve_params",
+    "resolve_request",
     "shape_from_context",
 ]
 
-#: The context key under which a view passes the resolved Shape to its serializer.
-SHAPE_CONTEXT_KEY = "eager_shape"
 
 # The context keys drf-eager-fields used, read when no resolved Shape is given.
 _LEGACY_KEYS = ("extra", "fields", "exclude", "body_fields")
+
+
+def resolve_request(request: ShapeRequest, serializer_class: type) -> Shape:
+    """Check `request` against `serializer_class` under the DRF_EAGER settings.
+
+    Raise ShapeError naming every bad path.
+    """
+    schema = get_schema(serializer_class)
+    if request.is_empty():
+        return schema.default_shape
+    return resolve(
+        request,
+        schema,
+        max_depth=eager_settings.MAX_DEPTH,
+        ignore_unknown=eager_settings.UNKNOWN_FIELDS == "ignore",
+        max_errors=eager_settings.MAX_ERRORS,
+    )
+
+
+def resolve_params(serializer_class: type, **params: Any) -> Shape:
+    """Parse and check `extra`, `fields`, `exclude` or `body_fields` for a serializer.
+
+    Raise InvalidShape (a 400 ValidationError) naming every bad path.
+    """
+    try:
+        return resolve_request(build_request(**params), serializer_class)
+    except ShapeError as exc:
+        raise InvalidShape(exc.errors) from None
+
+
+def prepare(
+    serializer_class: type,
+    queryset: QuerySet[Any],
+    *,
+    extra: Any = None,
+    fields: Any = None,
+    exclude: Any = None,
+    body_fields: Any = None,
+    context: dict[str, Any] | None = None,
+) -> tuple[QuerySet[Any], dict[str, Any]]:
+    """Shape and plan outside a view: return the planned queryset and the context to
+    give the serializer.
+
+        queryset, context = prepare(BookSerializer, Book.objects.all(), extra="tags")
+        data = BookSerializer(queryset, many=True, context=context).data
+    """
+    shape = resolve_params(
+        serializer_class,
+        extra=extra,
+        fields=fields,
+        exclude=exclude,
+        body_fields=body_fields,
+    )
+    planned = prefetch_queryset(queryset, get_schema(serializer_class), shape)
+    return planned, {**(context or {}), SHAPE_CONTEXT_KEY: shape}
 
 
 def shape_from_context(serializer_class: type, context: dict[str, Any]) -> Shape | None:
@@ -45,23 +103,13 @@ def shape_from_context(serializer_class: type, context: dict[str, Any]) -> Shape
         return shape  # type: ignore[no-any-return]
     if not any(context.get(key) not in (None, "") for key in _LEGACY_KEYS):
         return None
-    schema = get_schema(serializer_class)
-    try:
-        request = build_request(
-            extra=context.get("extra"),
-            fields=context.get("fields"),
-            exclude=context.get("exclude"),
-            body_fields=context.get("body_fields") or None,
-        )
-        return resolve(
-            request,
-            schema,
-            max_depth=eager_settings.MAX_DEPTH,
-            ignore_unknown=eager_settings.UNKNOWN_FIELDS == "ignore",
-            max_errors=eager_settings.MAX_ERRORS,
-        )
-    except ShapeError as exc:
-        raise InvalidShape(exc.errors) from None
+    return resolve_params(
+        serializer_class,
+        extra=context.get("extra"),
+        fields=context.get("fields"),
+        exclude=context.get("exclude"),
+        body_fields=context.get("body_fields") or None,
+    )
 
 
 _eager_classes: dict[type, type] = {}
@@ -77,8 +125,10 @@ def _eager_class(serializer_class: type) -> type:
         eager = type(
             serializer_class.__name__,
             (EagerFieldsSerializerMixin, serializer_class),
-            {"__module__": serializer_class.__module__, "__qualname__":
-             serializer_class.__qualname__},
+            {
+                "__module__": serializer_class.__module__,
+                "__qualname__": serializer_class.__qualname__,
+            },
         )
         _eager_classes[serializer_class] = eager
     return eager
@@ -140,6 +190,8 @@ class EagerFieldsSerializerMixin:
 
     def _shape_fields(self, fields: dict[str, Field], shape: Shape) -> dict[str, Field]:
         schema = get_schema(type(self))
+        # Variants read their own prefetch only when drf_eager planned the queryset.
+        planned = SHAPE_CONTEXT_KEY in self.context  # type: ignore[attr-defined]
         shaped = {}
         for name in shape.fields:
             if name in schema.extras and (name not in fields or name not in schema.defaults):
@@ -151,14 +203,16 @@ class EagerFieldsSerializerMixin:
             child_shape = shape.child(name)
             if child_shape is not None and isinstance(field, serializers.BaseSerializer):
                 field = _with_shape(field, child_shape)
-            read_from = schema.read_source(name)
+            read_from = schema.read_source(name) if planned else None
             if read_from is not None:
                 field.source = read_from
             shaped[name] = field
         return shaped
 
     def to_representation(self, instance: Any) -> Any:
-        if not eager_settings.STRICT:
+        # Strict mode watches what drf_eager planned: serializers given a Shape by
+        # a view (or by the caller, under SHAPE_CONTEXT_KEY).
+        if not eager_settings.STRICT or SHAPE_CONTEXT_KEY not in self.context:  # type: ignore[attr-defined]
             return super().to_representation(instance)  # type: ignore[misc]
         name = self.field_name or getattr(self.parent, "field_name", "")  # type: ignore[attr-defined]
         with contextlib.ExitStack() as stack:
@@ -180,15 +234,15 @@ class EagerFieldsSerializerMixin:
                 except SkipField:
                     continue
                 check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
-                ret[field.field_name] = None if check is None else field.to_representation(
-                    attribute
+                ret[field.field_name] = (
+                    None if check is None else field.to_representation(attribute)
                 )
         return ret
 
 
 def _next_to_representation(serializer_class: type) -> Any:
     mro = serializer_class.__mro__
-    for cls in mro[mro.index(EagerFieldsSerializerMixin) + 1:]:
+    for cls in mro[mro.index(EagerFieldsSerializerMixin) + 1 :]:
         if "to_representation" in cls.__dict__:
             return cls.__dict__["to_representation"]
     return None  # pragma: no cover
@@ -200,4 +254,3 @@ class EagerFieldsSerializer(EagerFieldsSerializerMixin, serializers.Serializer):
 
 class EagerFieldsModelSerializer(EagerFieldsSerializerMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
     """A ModelSerializer with the eager fields mixin."""
-

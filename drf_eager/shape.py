@@ -15,6 +15,7 @@ from typing import Protocol
 from .parsing import MAX_NESTING, WILDCARD, ParseError, Tree, parse
 
 __all__ = [
+    "SHAPE_CONTEXT_KEY",
     "Level",
     "Shape",
     "ShapeError",
@@ -23,6 +24,9 @@ __all__ = [
     "build_request",
     "resolve",
 ]
+
+#: The serializer context key that carries a resolved Shape (set by the view).
+SHAPE_CONTEXT_KEY = "eager_shape"
 
 
 @dataclass(frozen=True)
@@ -106,8 +110,9 @@ class _Resolver:
     def not_nested(self, part: str, path: str, name: str, below: Tree) -> None:
         full = _join(path, name)
         first = next(iter(below))
-        self.error(part, f"Field '{full}' has no nested fields: '{full}.{first}' cannot be "
-                         f"selected.")
+        self.error(
+            part, f"Field '{full}' has no nested fields: '{full}.{first}' cannot be selected."
+        )
 
     def resolve(  # noqa: C901 - one pass over the three parts keeps their order rules together
         self,
@@ -238,7 +243,9 @@ def body_tree(body: object, *, max_nesting: int) -> Tree:
     Raise ShapeError keyed `fields` when it is anything else.
     """
     if not isinstance(body, Mapping):
-        raise ShapeError({"fields": [f"Expected an object of field names, found {_json_type(body)}."]})
+        raise ShapeError(
+            {"fields": [f"Expected an object of field names, found {_json_type(body)}."]}
+        )
     root: Tree = {}
     errors: list[str] = []
     stack: list[tuple[Mapping[str, object], Tree, str, int]] = [(body, root, "", 1)]
@@ -294,8 +301,9 @@ def build_request(
     """
     if body_fields is not None:
         tree = body_tree(body_fields, max_nesting=MAX_NESTING)
-        return ShapeRequest(fields=tree, params={"extra": "fields", "fields": "fields",
-                                                 "exclude": "fields"})
+        return ShapeRequest(
+            fields=tree, params={"extra": "fields", "fields": "fields", "exclude": "fields"}
+        )
     params = params or {"extra": "extra", "fields": "fields", "exclude": "exclude"}
     trees: dict[str, Tree | None] = {}
     errors: dict[str, list[str]] = {}

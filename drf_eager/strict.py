@@ -19,9 +19,7 @@ _path: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar(
 )
 
 
-def _blocker(
-    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
-) -> Any:
+def _blocker(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
     path = _path.get()
     where = ".".join(path) if path else "(root)"
     raise QueryDuringSerialization(

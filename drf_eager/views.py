@@ -15,9 +15,9 @@ from rest_framework.request import Request
 from .exceptions import InvalidShape
 from .prefetch import prefetch_queryset
 from .schema import get_schema
-from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin
+from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin, resolve_request
 from .settings import eager_settings
-from .shape import Shape, ShapeError, ShapeRequest, build_request, resolve
+from .shape import Shape, ShapeError, ShapeRequest, build_request
 
 __all__ = ["EagerFieldsAPIView", "EagerFieldsViewMixin"]
 
@@ -72,14 +72,21 @@ class EagerFieldsViewMixin:
             return None
         data = request.data
         if not isinstance(data, Mapping):
-            raise InvalidShape({"fields": ["The request body must be a JSON object such as "
-                                           '{"fields": {"name": null}}.']})
+            raise InvalidShape(
+                {
+                    "fields": [
+                        "The request body must be a JSON object such as "
+                        '{"fields": {"name": null}}.'
+                    ]
+                }
+            )
         if not data:
             return None
         unknown = sorted(set(data) - {"fields"})
         if unknown:
-            raise InvalidShape({"fields": [f"Unknown key '{unknown[0]}' in the request body. "
-                                           f"Allowed: fields."]})
+            raise InvalidShape(
+                {"fields": [f"Unknown key '{unknown[0]}' in the request body. Allowed: fields."]}
+            )
         return data["fields"]
 
     # Shape -----------------------------------------------------------------------
@@ -125,24 +132,14 @@ class EagerFieldsViewMixin:
         shape = None
         if issubclass(serializer_class, EagerFieldsSerializerMixin):
             request = self.get_shape_request()
-            schema = get_schema(serializer_class)
-            if request.is_empty():
-                shape = schema.default_shape
-            else:
-                try:
-                    shape = resolve(
-                        request,
-                        schema,
-                        max_depth=eager_settings.MAX_DEPTH,
-                        ignore_unknown=eager_settings.UNKNOWN_FIELDS == "ignore",
-                        max_errors=eager_settings.MAX_ERRORS,
-                    )
-                except ShapeError as exc:
-                    self._raise_shape_error(exc, request)
+            try:
+                shape = resolve_request(request, serializer_class)
+            except ShapeError as exc:
+                self._raise_shape_error(exc)
         self._eager_shape = shape
         return shape
 
-    def _raise_shape_error(self, exc: ShapeError, request: ShapeRequest) -> None:
+    def _raise_shape_error(self, exc: ShapeError) -> None:
         client = getattr(self, "_eager_client_params", set())
         bad = {param: errors for param, errors in exc.errors.items() if param not in client}
         if bad:
@@ -229,4 +226,3 @@ def _has_body(request: Request) -> bool:
 
 class EagerFieldsAPIView(EagerFieldsViewMixin, generics.GenericAPIView):  # type: ignore[type-arg]
     """A GenericAPIView with the eager fields mixin."""
-

@@ -105,5 +105,6 @@ class Place(models.Model):
 
 class Restaurant(Place):
     serves_pizza = models.BooleanField(default=False)
-    owner = models.ForeignKey(Author, null=True, on_delete=models.SET_NULL,
-                              related_name="restaurants")
+    owner = models.ForeignKey(
+        Author, null=True, on_delete=models.SET_NULL, related_name="restaurants"
+    )

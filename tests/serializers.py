@@ -72,8 +72,11 @@ class BookSerializer(EagerFieldsModelSerializer):
         return {
             "author": {"field": AuthorSerializer(), "prefetch": True},
             "tags": {"field": TagSerializer(many=True), "prefetch": True},
-            "tag_ids": {"field": serializers.PrimaryKeyRelatedField(
-                source="tags", many=True, read_only=True)},
+            "tag_ids": {
+                "field": serializers.PrimaryKeyRelatedField(
+                    source="tags", many=True, read_only=True
+                )
+            },
             "reviews": {"field": ReviewSerializer(many=True), "prefetch": True},
             "good_reviews": {
                 "field": ReviewSerializer(many=True, source="reviews"),

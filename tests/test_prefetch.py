@@ -76,9 +76,19 @@ def test_query_count_list(api, library, url, count):
     ],
 )
 def test_query_count_detail(api, library, path, query, count):
-    instance = getattr(models, {
-        "books": "Book", "authors": "Author", "categories": "Category", "book-details": "Book",
-    }[path]).objects.order_by("pk").first()
+    instance = (
+        getattr(
+            models,
+            {
+                "books": "Book",
+                "authors": "Author",
+                "categories": "Category",
+                "book-details": "Book",
+            }[path],
+        )
+        .objects.order_by("pk")
+        .first()
+    )
     status, data, queries = api.get_json(f"/{path}/{instance.pk}/?{query}")
     assert status == 200, data
     assert len(queries) == count, "\n".join(queries)
@@ -96,8 +106,10 @@ def test_variants_read_their_own_prefetch(api, small_library):
 
 def test_self_referential_values(api, small_library):
     root = models.Category.objects.get(name="root")
-    status, data, _ = api.get_json(f"/categories/{root.pk}/?extra=children.children&exclude=id,"
-                                   "children.id,children.children.id")
+    status, data, _ = api.get_json(
+        f"/categories/{root.pk}/?extra=children.children&exclude=id,"
+        "children.id,children.children.id"
+    )
     assert status == 200
     assert data == {
         "name": "root",
@@ -126,11 +138,19 @@ class TestColumns:
     def test_root_and_joined_columns(self, api, small_library):
         _, _, queries = api.get_json("/books/?fields=title,author.name")
         (sql,) = queries
-        for table, name in [("tests_book", "title"), ("tests_book", "author_id"),
-                            ("tests_author", "name"), ("tests_author", "id")]:
+        for table, name in [
+            ("tests_book", "title"),
+            ("tests_book", "author_id"),
+            ("tests_author", "name"),
+            ("tests_author", "id"),
+        ]:
             assert column(table, name) in sql
-        for table, name in [("tests_book", "isbn"), ("tests_book", "price"),
-                            ("tests_author", "email"), ("tests_author", "publisher_id")]:
+        for table, name in [
+            ("tests_book", "isbn"),
+            ("tests_book", "price"),
+            ("tests_author", "email"),
+            ("tests_author", "publisher_id"),
+        ]:
             assert column(table, name) not in sql
 
     def test_prefetched_children_keep_the_join_column(self, api, small_library):
@@ -143,8 +163,13 @@ class TestColumns:
 
     def test_many_to_many_primary_keys_only(self, api, small_library):
         _, data, queries = api.get_json("/books/?fields=title,tag_ids")
-        assert data[0] == {"title": "book0-0", "tag_ids": [
-            models.Tag.objects.get(name="tag0").pk, models.Tag.objects.get(name="tag1").pk]}
+        assert data[0] == {
+            "title": "book0-0",
+            "tag_ids": [
+                models.Tag.objects.get(name="tag0").pk,
+                models.Tag.objects.get(name="tag1").pk,
+            ],
+        }
         assert column("tests_tag", "name") not in queries[1]
 
     def test_declared_requirements(self, api, small_library):
@@ -181,9 +206,7 @@ class TestColumns:
     def test_user_select_related_keeps_its_columns(self, small_library):
         schema = get_schema(serializers.BookSerializer)
         shape = resolve(build_request(fields="title"), schema)
-        queryset = prefetch_queryset(
-            models.Book.objects.select_related("author"), schema, shape
-        )
+        queryset = prefetch_queryset(models.Book.objects.select_related("author"), schema, shape)
         books = list(queryset)
         # No deferred-field query when the user's code reads the author it JOINed.
         from django.db import connection
@@ -203,8 +226,12 @@ class TestStrictMode:
             class Meta:
                 model = models.Book
                 fields = ["title"]
-                extra = {"reviews": {"field": serializers.ReviewSerializer(many=True),
-                                     "prefetch": False}}
+                extra = {
+                    "reviews": {
+                        "field": serializers.ReviewSerializer(many=True),
+                        "prefetch": False,
+                    }
+                }
 
         schema = get_schema(LazyBookSerializer)
         shape = resolve(ShapeRequest(extra={"reviews": {}}), schema)

@@ -130,8 +130,10 @@ def test_json_body(api, library):
     assert data[0] == {
         "title": "book0-0",
         "author": {"name": "author0"},
-        "tags": [{"id": data[0]["tags"][0]["id"], "name": "tag0"},
-                 {"id": data[0]["tags"][1]["id"], "name": "tag1"}],
+        "tags": [
+            {"id": data[0]["tags"][0]["id"], "name": "tag0"},
+            {"id": data[0]["tags"][1]["id"], "name": "tag1"},
+        ],
     }
     assert len(queries) == 2
 
@@ -191,8 +193,12 @@ def test_api_view(api, small_library):
     [
         (
             "/authors/?extra=books.ordrs",
-            {"extra": ["Unknown field 'ordrs' at 'books'. Allowed: author, author_name, "
-                       "chapters, comments, good_reviews, reviews, tag_ids, tags."]},
+            {
+                "extra": [
+                    "Unknown field 'ordrs' at 'books'. Allowed: author, author_name, "
+                    "chapters, comments, good_reviews, reviews, tag_ids, tags."
+                ]
+            },
         ),
         (
             "/books/?fields=titel,author.nme&exclude=prize",
@@ -210,9 +216,15 @@ def test_api_view(api, small_library):
             },
         ),
         ("/books/?fields=a..b", {"fields": ["Expected a field name at position 3, found '.'."]}),
-        ("/books/?extra=author.", {"extra": ["Expected a field name at position 8, found the end."]}),
+        (
+            "/books/?extra=author.",
+            {"extra": ["Expected a field name at position 8, found the end."]},
+        ),
         ("/books/?exclude=,", {"exclude": ["Expected a field name at position 1, found ','."]}),
-        ("/books/?fields=title.x", {"fields": ["Field 'title' has no nested fields: 'title.x' cannot be selected."]}),
+        (
+            "/books/?fields=title.x",
+            {"fields": ["Field 'title' has no nested fields: 'title.x' cannot be selected."]},
+        ),
     ],
 )
 def test_bad_input_is_a_400_naming_the_path(api, small_library, url, errors):
@@ -225,14 +237,19 @@ def test_bad_input_is_a_400_naming_the_path(api, small_library, url, errors):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ([1, 2], "The request body must be a JSON object such as {\"fields\": {\"name\": null}}."),
+        ([1, 2], 'The request body must be a JSON object such as {"fields": {"name": null}}.'),
         ({"fields": [1]}, "Expected an object of field names, found a list."),
         ({"fields": {"title": True}}, "Expected null or an object at 'title', found a boolean."),
-        ({"fields": {"author": {"name": 1}}},
-         "Expected null or an object at 'author.name', found a number."),
+        (
+            {"fields": {"author": {"name": 1}}},
+            "Expected null or an object at 'author.name', found a number.",
+        ),
         ({"shape": {}}, "Unknown key 'shape' in the request body. Allowed: fields."),
-        ({"fields": {"nope": None}}, "Unknown field 'nope'. Allowed: *, author, author_name, "
-         "chapters, comments, good_reviews, id, isbn, price, reviews, tag_ids, tags, title."),
+        (
+            {"fields": {"nope": None}},
+            "Unknown field 'nope'. Allowed: *, author, author_name, "
+            "chapters, comments, good_reviews, id, isbn, price, reviews, tag_ids, tags, title.",
+        ),
     ],
 )
 def test_bad_body_is_a_400(api, small_library, body, message):
@@ -258,8 +275,9 @@ def test_unknown_fields_ignore(api, small_library, settings):
 def test_depth_limit(api, small_library):
     status, data, queries = api.get_json("/books/?extra=author.books.author.books")
     assert status == 400
-    assert data == {"extra": ["'author.books.author.books' is nested 4 levels deep; the maximum "
-                              "is 3."]}
+    assert data == {
+        "extra": ["'author.books.author.books' is nested 4 levels deep; the maximum is 3."]
+    }
     assert queries == []
 
 
@@ -282,7 +300,8 @@ class TestWrites:
 
     def test_create_response_is_shaped_and_loaded(self, api, small_library):
         status, data, queries = api.send(
-            "post", "/authors/?extra=profile,books.tags&fields=name,books(title,tags.name)",
+            "post",
+            "/authors/?extra=profile,books.tags&fields=name,books(title,tags.name)",
             {"name": "new"},
         )
         assert status == 201
@@ -293,7 +312,8 @@ class TestWrites:
     def test_update_response_is_shaped_and_loaded(self, api, library):
         author = models.Author.objects.get(name="author1")
         status, data, queries = api.send(
-            "put", f"/authors/{author.pk}/?extra=books.tags&fields=name,books(title,tags.name)",
+            "put",
+            f"/authors/{author.pk}/?extra=books.tags&fields=name,books(title,tags.name)",
             {"name": "renamed"},
         )
         assert status == 200
