@@ -136,12 +136,17 @@ def test_concurrent_requests_see_only_their_own_shape(api):
     def worker(url: str, keys: set[str]) -> None:
         from tests.conftest import Client
 
+        from django.db import connections
+
         client = Client()
-        for _ in range(10):
-            response = client.get(url)
-            got = [set(item) for item in response.json()]
-            if response.status_code != 200 or any(k != keys for k in got):
-                failures.append(f"{url}: {response.status_code} {got[:1]}")
+        try:
+            for _ in range(10):
+                response = client.get(url)
+                got = [set(item) for item in response.json()]
+                if response.status_code != 200 or any(k != keys for k in got):
+                    failures.append(f"{url}: {response.status_code} {got[:1]}")
+        finally:
+            connections.close_all()  # this thread's own connections
 
     threads = [threading.Thread(target=worker, args=item) for item in shapes.items()]
     for thread in threads:
@@ -149,10 +154,6 @@ def test_concurrent_requests_see_only_their_own_shape(api):
     for thread in threads:
         thread.join()
     assert failures == []
-    # Each thread opened its own connection: close them, as Django does per request.
-    from django.db import connections
-
-    connections.close_all()
 
 
 def test_prepare_plans_outside_a_view(small_library, django_assert_num_queries):
