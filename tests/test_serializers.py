@@ -134,9 +134,9 @@ def test_concurrent_requests_see_only_their_own_shape(api):
     failures: list[str] = []
 
     def worker(url: str, keys: set[str]) -> None:
-        from tests.conftest import Client
-
         from django.db import connections
+
+        from tests.conftest import Client
 
         client = Client()
         try:

@@ -1,0 +1,155 @@
+"""The example requests the index page lists, and the function that runs them
+in-process to show their status and the SQL queries they cost. The tests run them too."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from .models import Customer, Order
+
+
+@dataclass(frozen=True)
+class Example:
+    title: str
+    url: str
+    queries: int  # the exact number of SQL queries, whatever the number of rows
+    status: int = 200
+    body: dict[str, Any] | None = None
+
+
+EXAMPLE_REQUESTS = [
+    Example("The default fields (paginated: COUNT + page)", "/api/customers/", 2),
+    Example("An extra: each customer's orders", "/api/customers/?extra=orders", 3),
+    Example(
+        "A nested extra: the article of each order is JOINed into the orders query",
+        "/api/customers/?extra=orders.article",
+        3,
+    ),
+    Example(
+        "Two to-many relations: one query each",
+        "/api/customers/?extra=orders.article,countries",
+        4,
+    ),
+    Example(
+        "fields with dotted paths: only these columns are selected",
+        "/api/customers/?extra=orders.article,countries"
+        "&fields=name,orders.code,orders.article.code,countries.name",
+        4,
+    ),
+    Example(
+        "A path in fields that names an extra requests it",
+        "/api/customers/?fields=name,orders.code",
+        3,
+    ),
+    Example(
+        "The partial-response syntax a(b,c)",
+        "/api/customers/?fields=name,orders(code,article(code,price))",
+        3,
+    ),
+    Example("exclude", "/api/articles/?exclude=id,price", 2),
+    Example("exclude wins over fields", "/api/articles/?fields=code,name&exclude=name", 2),
+    Example(
+        "To-one relations are JOINs, chained",
+        "/api/orders/?fields=code,article(code,customer.name),customer.name",
+        2,
+    ),
+    Example("A reverse one-to-one is a JOIN too", "/api/customers/?extra=profile", 2),
+    Example(
+        "Two variants of one relation: all orders and the last 10 (sliced Prefetch)",
+        "/api/customers/?fields=name,orders.code,last_10_orders(code,created_at)",
+        4,
+    ),
+    Example(
+        "A many-to-many seen from the other side, then a reverse foreign key",
+        "/api/countries/?fields=name,customers(name,orders.code)",
+        4,
+    ),
+    Example(
+        "Detail view",
+        "/api/customers/{customer}/?extra=orders.article,countries",
+        3,
+    ),
+    Example(
+        "An ordinary nested serializer and a dotted source, pruned and JOINed",
+        "/api/order-details/?fields=code,article(code),customer_name",
+        2,
+    ),
+    Example("View defaults (serializer_extra, serializer_fields)", "/api/customer-summaries/", 3),
+    Example(
+        "A query parameter replaces its view default: orders are pruned and not loaded",
+        "/api/customer-summaries/?fields=name",
+        2,
+    ),
+    Example(
+        "A JSON body describes the whole shape",
+        "/api/customers/",
+        3,
+        body={"fields": {"name": None, "orders": {"code": None, "created_at": {}}}},
+    ),
+    Example(
+        "Unknown names: a 400 naming each bad path and what is allowed, before any query",
+        "/api/customers/?extra=ordrs&fields=name,orders.cde",
+        0,
+        status=400,
+    ),
+    Example(
+        "A syntax error: a 400 with the position",
+        "/api/customers/?fields=name,,orders",
+        0,
+        status=400,
+    ),
+    Example(
+        "Too deep: a 400 naming the limit",
+        "/api/customers/?extra=orders.customer.orders.customer",
+        0,
+        status=400,
+    ),
+]
+
+
+def expand(url: str) -> str:
+    """Fill the `{customer}` and `{order}` placeholders with existing primary keys."""
+    if "{" not in url:
+        return url
+    customer = Customer.objects.order_by("pk").values_list("pk", flat=True).first()
+    order = Order.objects.order_by("pk").values_list("pk", flat=True).first()
+    return url.format(customer=customer, order=order)
+
+
+def run(example: Example, client: Client | None = None) -> dict[str, Any]:
+    """Send one example request in-process; return its status, queries and body."""
+    client = client or Client()
+    url = expand(example.url)
+    with CaptureQueriesContext(connection) as captured:
+        if example.body is None:
+            response = client.get(url)
+        else:
+            response = client.generic(
+                "GET", url, json.dumps(example.body), content_type="application/json"
+            )
+    return {
+        "example": example,
+        "url": url,
+        "status": response.status_code,
+        "queries": len(captured.captured_queries),
+        "sql": [query["sql"] for query in captured.captured_queries],
+        "data": response.json(),
+    }
+
+
+def run_examples() -> list[dict[str, Any]]:
+    client = Client()
+    results = []
+    for example in EXAMPLE_REQUESTS:
+        result = run(example, client)
+        text = json.dumps(result["data"], indent=1)
+        result["preview"] = text if len(text) < 600 else text[:600] + "\n…"
+        result["body_text"] = json.dumps(example.body) if example.body else ""
+        results.append(result)
+    return results

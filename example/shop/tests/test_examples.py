@@ -1,0 +1,77 @@
+"""Every example request of the index page: its status and its exact query count,
+the same for 3 customers and for 60."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.utils.html import escape
+
+from shop.examples import EXAMPLE_REQUESTS, run
+from shop.management.commands.seed_demo import seed
+from shop.models import Customer
+
+
+@pytest.fixture(params=[3, 60], ids=["3customers", "60customers"])
+def demo_data(request, db):
+    seed(customers=request.param)
+    return request.param
+
+
+@pytest.mark.parametrize("example", EXAMPLE_REQUESTS, ids=lambda e: e.url)
+def test_example_request(example, demo_data):
+    result = run(example)
+    assert result["status"] == example.status, result["data"]
+    assert result["queries"] == example.queries, "\n".join(result["sql"])
+
+
+def test_shapes(db):
+    seed(customers=3)
+    customer = Customer.objects.order_by("pk").first()
+    example = next(e for e in EXAMPLE_REQUESTS if "{customer}" in e.url)
+    data = run(example)["data"]
+    assert data["id"] == customer.pk
+    assert set(data) == {"id", "name", "orders", "countries"}
+    assert set(data["orders"][0]) == {"id", "code", "created_at", "article"}
+    assert set(data["orders"][0]["article"]) == {"id", "code", "name", "price"}
+
+    bad = next(e for e in EXAMPLE_REQUESTS if "ordrs" in e.url)
+    assert run(bad)["data"] == {
+        "extra": [
+            "Unknown field 'ordrs'. Allowed: articles, countries, last_10_orders, orders, profile."
+        ],
+        "fields": [
+            "Unknown field 'cde' at 'orders'. Allowed: *, article, code, created_at, customer, id."
+        ],
+    }
+
+    variants = next(e for e in EXAMPLE_REQUESTS if "last_10_orders" in e.url)
+    customers = run(variants)["data"]["results"]
+    assert len(customers[0]["orders"]) == 7
+    dates = [order["created_at"] for order in customers[0]["last_10_orders"]]
+    assert len(dates) == 7 and dates == sorted(dates, reverse=True)
+
+
+def test_last_10_orders_is_a_per_parent_limit(db):
+    seed(customers=2, orders_per_customer=12)
+    data = run(next(e for e in EXAMPLE_REQUESTS if "last_10_orders" in e.url))["data"]
+    assert [len(c["last_10_orders"]) for c in data["results"]] == [10, 10]
+    assert [len(c["orders"]) for c in data["results"]] == [12, 12]
+
+
+def test_index_page(client, db):
+    seed(customers=3)
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for example in EXAMPLE_REQUESTS:
+        assert escape(example.title) in html
+
+
+def test_seed_demo_command(db):
+    call_command("seed_demo", customers=4)
+    assert Customer.objects.count() == 4
+    call_command("seed_demo")  # idempotent
+    assert Customer.objects.count() == 4
+    call_command("seed_demo", "--reset", customers=5)
+    assert Customer.objects.count() == 5

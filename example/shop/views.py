@@ -1,0 +1,63 @@
+"""The shop's API: every view takes ?extra=, ?fields=, ?exclude= and a JSON body."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from rest_framework import generics, pagination, viewsets
+
+from drf_eager import EagerFieldsViewMixin
+
+from . import serializers
+from .models import Article, Country, Customer, Order
+
+
+class ShopPagination(pagination.PageNumberPagination):
+    page_size = 20
+
+
+class CountryViewSet(EagerFieldsViewMixin, viewsets.ModelViewSet):
+    queryset = Country.objects.all()
+    serializer_class = serializers.CountrySerializer
+    pagination_class = ShopPagination
+
+
+class CustomerViewSet(EagerFieldsViewMixin, viewsets.ModelViewSet):
+    queryset = Customer.objects.all()
+    serializer_class = serializers.CustomerSerializer
+    pagination_class = ShopPagination
+
+
+class ArticleViewSet(EagerFieldsViewMixin, viewsets.ModelViewSet):
+    queryset = Article.objects.all()
+    serializer_class = serializers.ArticleSerializer
+    pagination_class = ShopPagination
+
+
+class OrderViewSet(EagerFieldsViewMixin, viewsets.ModelViewSet):
+    queryset = Order.objects.all()
+    serializer_class = serializers.OrderSerializer
+    pagination_class = ShopPagination
+
+
+class OrderDetailViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Order.objects.all()
+    serializer_class = serializers.OrderDetailSerializer
+    pagination_class = ShopPagination
+
+
+class CustomerSummaryView(EagerFieldsViewMixin, generics.ListAPIView):
+    """View defaults: each customer's name and order codes, unless the request says
+    otherwise."""
+
+    queryset = Customer.objects.all()
+    serializer_class = serializers.CustomerSerializer
+    pagination_class = ShopPagination
+    serializer_extra = "orders"
+    serializer_fields = ["name", "orders.code"]
+
+
+def index(request):
+    """Every example request, with its status and the number of SQL queries it costs."""
+    from .examples import run_examples
+
+    return render(request, "shop/index.html", {"examples": run_examples()})

@@ -1,0 +1,71 @@
+"""Settings for the test suite. The database comes from the environment variable
+DB: `sqlite` (default), `postgres` or `mariadb`."""
+
+from __future__ import annotations
+
+import os
+
+SECRET_KEY = "drf-eager-tests"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "rest_framework",
+    "drf_eager",
+    "shop",
+    "tests",
+]
+
+ROOT_URLCONF = "tests.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+DB = os.environ.get("DB", "sqlite")
+
+if DB == "sqlite":
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+elif DB == "postgres":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": "test",
+            "USER": os.environ.get("PGUSER", "postgres"),
+            "HOST": "127.0.0.1",
+            "PORT": 5432,
+            "TEST": {"NAME": "test_drf_eager"},
+        }
+    }
+elif DB == "mariadb":
+    # PyMySQL stands in for mysqlclient, which needs C headers to build.
+    import pymysql
+
+    pymysql.version_info = (2, 2, 7, "final", 0)
+    pymysql.install_as_MySQLdb()
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.mysql",
+            "NAME": "test",
+            "USER": "root",
+            "PASSWORD": "",
+            "HOST": "127.0.0.1",
+            "PORT": 3306,
+            "OPTIONS": {"charset": "utf8mb4"},
+            "TEST": {"NAME": "test_drf_eager", "CHARSET": "utf8mb4"},
+        }
+    }
+else:
+    raise ValueError(f"Unknown DB {DB!r}: choose sqlite, postgres or mariadb.")
+
+REST_FRAMEWORK = {"UNAUTHENTICATED_USER": None}
+
+DRF_EAGER = {"STRICT": True}
