@@ -4,6 +4,7 @@ the keys Django needs, at every level."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -223,7 +224,7 @@ class _Level:
         if spec is not None:
             for extra_prefetch in spec.prefetches:
                 if extra_prefetch is not own:
-                    self.add_prefetch(extra_prefetch)
+                    self.add_prefetch(_prefixed(extra_prefetch, prefix))
 
     def child_queryset(
         self,
@@ -295,6 +296,16 @@ class _Level:
                     self.columns.add(prefix + attribute.local_field)
                 self.all_columns(lookup + SEP, attribute.related_model)  # type: ignore[arg-type]
             self.keep_joined(below, lookup + SEP, attribute.related_model)  # type: ignore[arg-type]
+
+
+def _prefixed(prefetch: Prefetch, prefix: str) -> Prefetch:
+    # The user's Prefetch is relative to its serializer's model, which may be JOINed
+    # below the queryset's own: copy it (it is shared) and move it there.
+    if not prefix:
+        return prefetch
+    moved = copy.copy(prefetch)
+    moved.add_prefix(prefix[: -len(SEP)])
+    return moved
 
 
 def prefetch_queryset(
