@@ -15,7 +15,9 @@ __all__ = ["check_settings"]
 @register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     errors = []
-    user = getattr(settings, "DRF_EAGER", None) or {}
+    user = getattr(settings, "DRF_EAGER", None)
+    if user is None:
+        return []
     if not isinstance(user, dict):
         return [Error("DRF_EAGER must be a dict.", id="drf_eager.E001")]
     for key in sorted(set(user) - set(DEFAULTS)):

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+
+from drf_eager.checks import check_settings
+from drf_eager.settings import DEFAULTS, eager_settings
+
+
+@pytest.mark.parametrize(
+    ("value", "ids"),
+    [
+        ({"STRICT": True}, []),
+        ({}, []),
+        (None, []),
+        ([], ["drf_eager.E001"]),
+        ({"MAX_DEPT": 2}, ["drf_eager.E002"]),
+        ({"UNKNOWN_FIELDS": "drop"}, ["drf_eager.E003"]),
+        ({"MAX_DEPTH": 0}, ["drf_eager.E004"]),
+        ({"MAX_DEPTH": "3"}, ["drf_eager.E004"]),
+        ({"MAX_DEPTH": None}, []),
+    ],
+)
+def test_setting_checks(settings, value, ids):
+    settings.DRF_EAGER = value
+    assert [error.id for error in check_settings()] == ids
+
+
+def test_settings_are_read_at_access_time(settings):
+    settings.DRF_EAGER = {"MAX_DEPTH": 7}
+    assert eager_settings.MAX_DEPTH == 7
+    settings.DRF_EAGER = {}
+    assert eager_settings.MAX_DEPTH == DEFAULTS["MAX_DEPTH"] == 3
+
+
+def test_unknown_setting_name():
+    with pytest.raises(AttributeError, match="Unknown drf_eager setting"):
+        eager_settings.NOPE  # noqa: B018
