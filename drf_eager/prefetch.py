@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import models
 from django.db.models import Prefetch, QuerySet
@@ -39,6 +39,18 @@ def _default_related_queryset(model: type[models.Model], path: str) -> QuerySet[
     return model._default_manager.all()
 
 
+class _Prefix(NamedTuple):
+    """Where a JOINed model sits: `query` prefixes ORM lookups (`select_related`,
+    `only`), `attr` prefixes attribute paths (`prefetch_related`). They differ only
+    where a reverse relation's `related_query_name` is not its accessor."""
+
+    query: str = ""
+    attr: str = ""
+
+
+_ROOT = _Prefix()
+
+
 class _Level:
     """What one queryset must load: its own rows and the rows JOINed into them."""
 
@@ -55,25 +67,25 @@ class _Level:
 
     # Columns and JOINs -------------------------------------------------------
 
-    def all_columns(self, prefix: str, model: type[models.Model]) -> None:
+    def all_columns(self, prefix: _Prefix, model: type[models.Model]) -> None:
         for f in model._meta.concrete_fields:
-            self.columns.add(prefix + f.name)
+            self.columns.add(prefix.query + f.name)
 
-    def join(self, prefix: str, attribute: Attribute) -> str:
+    def join(self, prefix: _Prefix, attribute: Attribute) -> _Prefix:
         """JOIN the to-one `attribute` and return the prefix of its columns."""
-        lookup = prefix + attribute.name
+        lookup = prefix.query + attribute.lookup
         self.select.add(lookup)
         if attribute.local_field:
-            self.columns.add(prefix + attribute.local_field)
+            self.columns.add(prefix.query + attribute.local_field)
         for remote in attribute.remote_fields:
             self.columns.add(lookup + SEP + remote)
-        return lookup + SEP
+        return _Prefix(lookup + SEP, prefix.attr + attribute.name + SEP)
 
     # Fields --------------------------------------------------------------------
 
     def visit(
         self,
-        prefix: str,
+        prefix: _Prefix,
         model: type[models.Model],
         schema: SerializerSchema,
         shape: Shape,
@@ -85,7 +97,7 @@ class _Level:
             self.visit_field(prefix, model, schema, spec, shape.child(name), field_path)
 
     def visit_requires(
-        self, prefix: str, model: type[models.Model], requires: tuple[str, ...]
+        self, prefix: _Prefix, model: type[models.Model], requires: tuple[str, ...]
     ) -> None:
         for required in requires:
             attrs = required.replace(SEP, ".").split(".")
@@ -93,7 +105,7 @@ class _Level:
 
     def visit_field(
         self,
-        prefix: str,
+        prefix: _Prefix,
         model: type[models.Model],
         schema: SerializerSchema,
         spec: FieldSpec,
@@ -114,16 +126,16 @@ class _Level:
             return
         self.visit_source(prefix, model, source.split("."), spec, schema, shape, path)
 
-    def add_column(self, prefix: str, model: type[models.Model], name: str) -> None:
+    def add_column(self, prefix: _Prefix, model: type[models.Model], name: str) -> None:
         attribute = model_attribute(model, name)
         if attribute.kind == COLUMN:
-            self.columns.add(prefix + attribute.name)
+            self.columns.add(prefix.query + attribute.name)
         else:
             self.all_columns(prefix, model)
 
     def visit_source(
         self,
-        prefix: str,
+        prefix: _Prefix,
         model: type[models.Model],
         attrs: list[str],
         spec: FieldSpec | None,
@@ -142,23 +154,23 @@ class _Level:
         attribute = model_attribute(model, attrs[-1])
         relative = SEP.join(attrs)  # the lookup relative to the serializer's model
         if attribute.kind == COLUMN:
-            self.columns.add(prefix + attribute.name)
+            self.columns.add(prefix.query + attribute.name)
         elif attribute.kind == TO_ONE:
             self.visit_to_one(prefix, relative, attribute, spec, shape, path)
         elif attribute.kind == TO_MANY:
             self.visit_to_many(prefix, relative, attribute, spec, schema, shape, path)
         elif attribute.kind == GENERIC_FK:
             for column in attribute.remote_fields:
-                self.columns.add(prefix + column)
+                self.columns.add(prefix.query + column)
             if spec is None or spec.prefetch is not False:
-                self.add_prefetch(Prefetch(prefix + attribute.name))
+                self.add_prefetch(Prefetch(prefix.attr + attribute.name))
         elif spec is None or spec.requires is None:
             assert attribute.kind == UNKNOWN
             self.all_columns(prefix, model)
 
     def visit_to_one(
         self,
-        prefix: str,
+        prefix: _Prefix,
         relative: str,
         attribute: Attribute,
         spec: FieldSpec | None,
@@ -166,22 +178,22 @@ class _Level:
         path: str,
     ) -> None:
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
-        lookup = prefix + attribute.name
+        lookup = prefix.attr + attribute.name
         field = spec.field if spec is not None else None
         if spec is not None and spec.prefetch is False:
             if attribute.local_field:
-                self.columns.add(prefix + attribute.local_field)
+                self.columns.add(prefix.query + attribute.local_field)
             return
         pk_only = isinstance(field, relations.RelatedField) and field.use_pk_only_optimization()
         if pk_only and attribute.local_field:  # the FK column holds the value
-            self.columns.add(prefix + attribute.local_field)
+            self.columns.add(prefix.query + attribute.local_field)
             return
         own = spec.own_prefetch(relative) if spec is not None else None
         if own is not None and own.queryset is not None:
             # The user's own queryset for a to-one relation: prefetch it, never JOIN,
             # or the JOIN would fill the cache and silently drop the user's filter.
             if attribute.local_field:
-                self.columns.add(prefix + attribute.local_field)
+                self.columns.add(prefix.query + attribute.local_field)
             child = self.child_queryset(own.queryset, related, spec, shape, attribute, path)
             self.add_prefetch(Prefetch(lookup, queryset=child, to_attr=own.to_attr))
             return
@@ -197,7 +209,7 @@ class _Level:
 
     def visit_to_many(
         self,
-        prefix: str,
+        prefix: _Prefix,
         relative: str,
         attribute: Attribute,
         spec: FieldSpec | None,
@@ -208,7 +220,7 @@ class _Level:
         if spec is not None and spec.prefetch is False:
             return
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
-        lookup = prefix + attribute.name
+        lookup = prefix.attr + attribute.name
         own = spec.own_prefetch(relative) if spec is not None else None
         if own is not None and own.queryset is not None:
             base = own.queryset
@@ -241,17 +253,17 @@ class _Level:
         child.columns.update(attribute.remote_fields)
         field = spec.field
         if spec.serializer is not None and shape is not None:
-            child.visit("", related, spec.child_schema, shape, path)  # type: ignore[arg-type]
+            child.visit(_ROOT, related, spec.child_schema, shape, path)  # type: ignore[arg-type]
         elif isinstance(field, serializers.ManyRelatedField):
             relation = field.child_relation
             if isinstance(relation, relations.SlugRelatedField):
-                child.add_column("", related, relation.slug_field)
+                child.add_column(_ROOT, related, relation.slug_field)
             elif isinstance(relation, relations.HyperlinkedRelatedField):
-                child.add_column("", related, relation.lookup_field)
+                child.add_column(_ROOT, related, relation.lookup_field)
             elif not isinstance(relation, relations.PrimaryKeyRelatedField):
-                child.all_columns("", related)
+                child.all_columns(_ROOT, related)
         else:
-            child.all_columns("", related)
+            child.all_columns(_ROOT, related)
         return child.apply(base)
 
     def add_prefetch(self, prefetch: Prefetch) -> None:
@@ -287,24 +299,35 @@ class _Level:
         # JOINs the queryset had before the plan: their rows are for code we do not
         # know, so they keep every column.
         for name, below in tree.items():
-            attribute = model_attribute(model, name)
-            if attribute.kind != TO_ONE:
+            attribute = _to_one_by_lookup(model, name)
+            if attribute is None:
                 continue
             lookup = prefix + name
             if lookup not in self.select:
                 if attribute.local_field:
                     self.columns.add(prefix + attribute.local_field)
-                self.all_columns(lookup + SEP, attribute.related_model)  # type: ignore[arg-type]
+                self.all_columns(_Prefix(lookup + SEP), attribute.related_model)  # type: ignore[arg-type]
             self.keep_joined(below, lookup + SEP, attribute.related_model)  # type: ignore[arg-type]
 
 
-def _prefixed(prefetch: Prefetch, prefix: str) -> Prefetch:
+def _to_one_by_lookup(model: type[models.Model], lookup: str) -> Attribute | None:
+    attribute = model_attribute(model, lookup)
+    if attribute.kind == TO_ONE and attribute.lookup == lookup:
+        return attribute
+    for name in (f.get_accessor_name() for f in model._meta.related_objects if f.one_to_one):
+        attribute = model_attribute(model, name or "")
+        if attribute.lookup == lookup:
+            return attribute
+    return None
+
+
+def _prefixed(prefetch: Prefetch, prefix: _Prefix) -> Prefetch:
     # The user's Prefetch is relative to its serializer's model, which may be JOINed
     # below the queryset's own: copy it (it is shared) and move it there.
-    if not prefix:
+    if not prefix.attr:
         return prefetch
     moved = copy.copy(prefetch)
-    moved.add_prefix(prefix[: -len(SEP)])
+    moved.add_prefix(prefix.attr[: -len(SEP)])
     return moved
 
 
@@ -330,7 +353,7 @@ def prefetch_queryset(
             level.base_prefetches[lookup.prefetch_to] = lookup
         else:
             level.base_prefetches[lookup] = Prefetch(lookup)
-    level.visit("", queryset.model, schema, shape, "")
+    level.visit(_ROOT, queryset.model, schema, shape, "")
     # The user's lookups for a relation the plan loads are merged into the plan's.
     kept = [
         lookup

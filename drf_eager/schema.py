@@ -47,6 +47,13 @@ class Attribute:
     # TO_ONE reverse / TO_MANY reverse FK / generic relation: the column(s) on the
     # related model that point back, which a prefetch or `only()` must keep.
     remote_fields: tuple[str, ...] = ()
+    # The name in query lookups (`select_related`, `only`) when it is not `name`: a
+    # reverse relation's `related_query_name`. Prefetches follow `name`, the accessor.
+    query_name: str | None = None
+
+    @property
+    def lookup(self) -> str:
+        return self.query_name or self.name
 
 
 @cache
@@ -60,7 +67,9 @@ def _model_attributes(model: type[models.Model]) -> Mapping[str, Attribute]:
                 continue
             remote = (f.field.name,)
             if f.one_to_one:
-                attributes[accessor] = Attribute(TO_ONE, accessor, f.related_model, None, remote)
+                attributes[accessor] = Attribute(
+                    TO_ONE, accessor, f.related_model, None, remote, query_name=f.name
+                )
             elif f.one_to_many:
                 attributes[accessor] = Attribute(TO_MANY, accessor, f.related_model, None, remote)
             else:

@@ -31,6 +31,9 @@ def build_library(authors: int) -> None:
             models.Review.objects.create(book=book, rating=5, text="great")
             models.Chapter.objects.create(book=book, title=f"ch{i}-{j}", number=1)
             models.Comment.objects.create(content_type=book_type, object_id=book.pk, text="c")
+        passport = models.Passport.objects.create(author=author, number=f"P{i}")
+        models.Stamp.objects.create(passport=passport, country="IT")
+        models.Award.objects.create(author=author, name=f"award{i}")
         restaurant = models.Restaurant.objects.create(name=f"r{i}", serves_pizza=bool(i % 2))
         restaurant.owner = author
         restaurant.save()

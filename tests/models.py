@@ -108,3 +108,31 @@ class Restaurant(Place):
     owner = models.ForeignKey(
         Author, null=True, on_delete=models.SET_NULL, related_name="restaurants"
     )
+
+
+class Passport(models.Model):
+    # The accessor (`passport`) and the query name (`passport_q`) differ.
+    author = models.OneToOneField(
+        Author, on_delete=models.CASCADE, related_name="passport", related_query_name="passport_q"
+    )
+    number = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Stamp(models.Model):
+    passport = models.ForeignKey(Passport, on_delete=models.CASCADE, related_name="stamps")
+    country = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Award(models.Model):
+    # Reached from Author as `award_set`; queried as `award_q`.
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_query_name="award_q")
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["id"]

@@ -109,6 +109,8 @@ class AuthorSerializer(EagerFieldsModelSerializer):
             "profile": {"field": AuthorProfileSerializer()},
             "books": {"field": BookSerializer(many=True), "prefetch": True},
             "restaurants": {"field": RestaurantSerializer(many=True)},
+            "passport": {"field": PassportSerializer()},
+            "awards": {"field": AwardSerializer(many=True, source="award_set")},
         }
 
 
@@ -154,3 +156,28 @@ class PlainBookSerializer(EagerFieldsSerializer):
     title = serializers.CharField()
 
     extra = {"isbn": {"field": serializers.CharField()}}
+
+
+class StampSerializer(EagerFieldsModelSerializer):
+    class Meta:
+        model = models.Stamp
+        fields = ["country"]
+
+
+class PassportSerializer(EagerFieldsModelSerializer):
+    class Meta:
+        model = models.Passport
+        fields = ["number"]
+
+    @classproperty
+    def extra(cls):
+        return {
+            "stamps": {"field": StampSerializer(many=True)},
+            "author": {"field": AuthorSerializer()},
+        }
+
+
+class AwardSerializer(EagerFieldsModelSerializer):
+    class Meta:
+        model = models.Award
+        fields = ["name"]

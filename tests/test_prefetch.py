@@ -53,6 +53,10 @@ pytestmark = pytest.mark.django_db
         ("/authors/?extra=profile,publisher,books.tags,books.reviews,restaurants", 5),
         # variants of one relation: one query each
         ("/books/?extra=reviews,good_reviews", 3),
+        # related_query_name differing from the accessor, both kinds of reverse relation
+        ("/authors/?extra=passport,awards", 2),
+        ("/books/?extra=author.passport.stamps", 2),
+        ("/authors/?extra=passport.stamps,passport.author", 2),
         # ordinary nested serializers declared as fields, and a dotted source
         ("/book-details/", 2),
         ("/book-details/?fields=title,author.name,publisher_name", 1),
@@ -101,6 +105,21 @@ def test_variants_read_their_own_prefetch(api, small_library):
         "title": "book0-0",
         "reviews": [{"rating": 2}, {"rating": 5}],
         "good_reviews": [{"rating": 5}],
+    }
+
+
+def test_related_query_name_values(api, small_library):
+    status, data, _ = api.get_json(
+        "/books/?fields=title,author(name,passport(number,stamps.country),awards.name)"
+    )
+    assert status == 200
+    assert data[0] == {
+        "title": "book0-0",
+        "author": {
+            "name": "author0",
+            "passport": {"number": "P0", "stamps": [{"country": "IT"}]},
+            "awards": [{"name": "award0"}],
+        },
     }
 
 

@@ -206,8 +206,8 @@ def test_api_view(api, small_library):
                 "fields": [
                     "Unknown field 'titel'. Allowed: *, author, author_name, chapters, "
                     "comments, good_reviews, id, isbn, price, reviews, tag_ids, tags, title.",
-                    "Unknown field 'nme' at 'author'. Allowed: *, books, display_name, email, "
-                    "id, name, profile, publisher, restaurants.",
+                    "Unknown field 'nme' at 'author'. Allowed: *, awards, books, display_name, "
+                    "email, id, name, passport, profile, publisher, restaurants.",
                 ],
                 "exclude": [
                     "Unknown field 'prize'. Allowed: author, author_name, chapters, comments, "
