@@ -70,7 +70,12 @@ class EagerFieldsViewMixin:
         request = self.request
         if request.method not in _SAFE_METHODS or not _has_body(request):
             return None
-        data = request.data
+        try:
+            data = request.data
+        except RecursionError:  # json nests by recursion: a deep body would be a 500
+            raise InvalidShape(
+                {"fields": ["The request body is nested too deeply to be parsed."]}
+            ) from None
         if not isinstance(data, Mapping):
             raise InvalidShape(
                 {

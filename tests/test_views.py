@@ -332,3 +332,15 @@ class TestWrites:
         status, data, _ = api.send("patch", f"/authors/{author.pk}/?fields=email", {"name": "x"})
         assert status == 200
         assert data == {"email": "a0@example.com"}
+
+
+def test_deeply_nested_bodies_and_parameters_are_400s(api, small_library):
+    body = '{"fields":' + '{"a":' * 100_000 + "null" + "}" * 100_001
+    response = api.generic("GET", "/books/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "fields": ["The request body is nested too deeply to be parsed."]
+    }
+    status, data, _ = api.get_json("/books/?fields=" + "a(" * 5000 + "b" + ")" * 5000)
+    assert status == 400
+    assert data == {"fields": ["Nesting deeper than 32 levels at position 64."]}
