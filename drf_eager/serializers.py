@@ -210,9 +210,14 @@ class EagerFieldsSerializerMixin:
         return shaped
 
     def to_representation(self, instance: Any) -> Any:
-        # Strict mode watches what drf_eager planned: serializers given a Shape by
-        # a view (or by the caller, under SHAPE_CONTEXT_KEY).
-        if not eager_settings.STRICT or SHAPE_CONTEXT_KEY not in self.context:  # type: ignore[attr-defined]
+        # Strict mode watches what drf_eager planned: serializers given a Shape by a
+        # view (or by the caller, under SHAPE_CONTEXT_KEY). Decided once per instance:
+        # this runs once per serialized object.
+        watched = self.__dict__.get("_eager_strict")
+        if watched is None:
+            watched = eager_settings.STRICT and SHAPE_CONTEXT_KEY in self.context  # type: ignore[attr-defined]
+            self._eager_strict = watched
+        if not watched:
             return super().to_representation(instance)  # type: ignore[misc]
         name = self.field_name or getattr(self.parent, "field_name", "")  # type: ignore[attr-defined]
         with contextlib.ExitStack() as stack:

@@ -1,0 +1,277 @@
+"""Compare ways to serve one shaped response, in one process and one run.
+
+The shape (the seed's): every customer with its name, its orders (code, created_at and the
+article's code) and its countries' names. Each variant must return the same document.
+
+    python benchmarks/run.py                       # SQLite, 100 and 1,000 customers
+    python benchmarks/run.py --db postgres --sizes 100 1000 10000
+
+Reports, per size: queries, median time of --repeat runs, the ratio to hand-tuned DRF and to
+the values() floor, and peak memory (tracemalloc) of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "example")]
+
+
+def configure(db: str) -> None:
+    import django
+    from django.conf import settings
+
+    databases = {
+        "sqlite": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
+        "postgres": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": "test",
+            "USER": "postgres",
+            "HOST": "127.0.0.1",
+            "PORT": 5432,
+            "TEST": {"NAME": "test_drf_eager_bench"},
+        },
+    }
+    settings.configure(
+        INSTALLED_APPS=[
+            "django.contrib.contenttypes",
+            "django.contrib.auth",
+            "rest_framework",
+            "drf_eager",
+            "shop",
+        ],
+        DATABASES={"default": databases[db]},
+        USE_TZ=True,
+        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+        DRF_EAGER={"STRICT": False},
+    )
+    django.setup()
+
+
+def seed(customers: int) -> None:
+    from shop.models import Article, Country, Customer, Order
+
+    Order.objects.all().delete()
+    Article.objects.all().delete()
+    Customer.objects.all().delete()
+    Country.objects.all().delete()
+    countries = Country.objects.bulk_create(Country(name=f"country {i}") for i in range(20))
+    rows = Customer.objects.bulk_create(Customer(name=f"customer {i}") for i in range(customers))
+    through = Customer.countries.through
+    through.objects.bulk_create(
+        through(customer_id=c.pk, country_id=countries[(c.pk + k) % 20].pk)
+        for c in rows
+        for k in range(2)
+    )
+    articles = Article.objects.bulk_create(
+        Article(code=f"A{i}", name=f"article {i}", price=1, customer=rows[i % customers])
+        for i in range(max(customers // 2, 1))
+    )
+    start = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+    Order.objects.bulk_create(
+        Order(
+            code=f"O{c.pk}-{j}",
+            created_at=start + datetime.timedelta(minutes=j),
+            customer=c,
+            article=articles[(c.pk + j) % len(articles)],
+        )
+        for c in rows
+        for j in range(10)
+    )
+
+
+def variants():
+    from django.db.models import Prefetch
+    from rest_framework import serializers
+    from shop.models import Country, Customer, Order
+    from shop.serializers import CustomerSerializer
+
+    from drf_eager import prepare
+
+    class PlainArticle(serializers.Serializer):
+        code = serializers.CharField()
+
+    class PlainOrder(serializers.ModelSerializer):
+        article = PlainArticle()
+
+        class Meta:
+            model = Order
+            fields = ["code", "created_at", "article"]
+
+    class PlainCountry(serializers.ModelSerializer):
+        class Meta:
+            model = Country
+            fields = ["name"]
+
+    class PlainCustomer(serializers.ModelSerializer):
+        orders = PlainOrder(many=True)
+        countries = PlainCountry(many=True)
+
+        class Meta:
+            model = Customer
+            fields = ["name", "orders", "countries"]
+
+    def plain_drf():
+        return PlainCustomer(Customer.objects.all(), many=True).data
+
+    def hand_tuned_drf():
+        queryset = Customer.objects.only("id", "name").prefetch_related(
+            Prefetch(
+                "orders",
+                Order.objects.select_related("article").only(
+                    "code", "created_at", "customer_id", "article__code"
+                ),
+            ),
+            Prefetch("countries", Country.objects.only("name")),
+        )
+        return PlainCustomer(queryset, many=True).data
+
+    def drf_eager():
+        queryset, context = prepare(
+            CustomerSerializer,
+            Customer.objects.all(),
+            fields="name,orders(code,created_at,article.code),countries.name",
+        )
+        return CustomerSerializer(queryset, many=True, context=context).data
+
+    def values_floor():
+        from rest_framework.fields import DateTimeField
+
+        created_at = DateTimeField().to_representation
+        orders = defaultdict(list)
+        for customer_id, code, created, article_code in Order.objects.values_list(
+            "customer_id", "code", "created_at", "article__code"
+        ).order_by("id"):
+            orders[customer_id].append(
+                {
+                    "code": code,
+                    "created_at": created_at(created),
+                    "article": {"code": article_code},
+                }
+            )
+        countries = defaultdict(list)
+        for customer_id, name in Customer.countries.through.objects.values_list(
+            "customer_id", "country__name"
+        ).order_by("country_id"):
+            countries[customer_id].append({"name": name})
+        return [
+            {"name": name, "orders": orders[pk], "countries": countries[pk]}
+            for pk, name in Customer.objects.values_list("id", "name").order_by("id")
+        ]
+
+    return {
+        "plain DRF (N+1)": plain_drf,
+        "hand-tuned DRF": hand_tuned_drf,
+        "drf_eager": drf_eager,
+        "values() floor": values_floor,
+    }
+
+
+def normalize(data):
+    import json
+
+    return json.loads(json.dumps(data, default=str))
+
+
+def check(function):
+    """Return the document `function` serves, the queries it sent and its peak memory."""
+    from django.db import connection
+
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        result = normalize(function())
+    gc.collect()
+    tracemalloc.start()
+    function()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return result, queries, peak
+
+
+def timings(functions, repeat: int):
+    """Median time of each function; the runs take turns, so that a noisy neighbour
+    slows every variant alike."""
+    times = {name: [] for name in functions}
+    for _ in range(repeat):
+        for name, function in functions.items():
+            gc.collect()
+            start = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--plain-limit",
+        type=int,
+        default=1000,
+        help="skip plain DRF (N+1 queries) above this many customers",
+    )
+    args = parser.parse_args()
+    configure(args.db)
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment(debug=False)
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        call_command("migrate", verbosity=0)
+        print(
+            f"# {args.db}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+            f"median of {args.repeat}"
+        )
+        for size in args.sizes:
+            seed(size)
+            functions = {
+                name: function
+                for name, function in variants().items()
+                if not (name.startswith("plain") and size > args.plain_limit)
+            }
+            checked = {name: check(function) for name, function in functions.items()}
+            reference = next(iter(checked.values()))[0]
+            for name, (result, _, _) in checked.items():
+                assert result == reference, f"{name} returned a different document"
+            medians = timings(functions, args.repeat)
+            rows = [
+                (name, checked[name][1], medians[name], checked[name][2]) for name in functions
+            ]
+            tuned = next(r[2] for r in rows if r[0] == "hand-tuned DRF")
+            floor = next(r[2] for r in rows if r[0] == "values() floor")
+            print(f"\n## {size} customers × 10 orders\n")
+            print("| way | queries | median | × hand-tuned | × floor | peak memory |")
+            print("|---|---:|---:|---:|---:|---:|")
+            for name, queries, median, peak in rows:
+                print(
+                    f"| {name} | {queries} | {median * 1000:,.1f} ms | {median / tuned:.2f} | "
+                    f"{median / floor:.1f} | {peak / 1e6:,.1f} MB |"
+                )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
