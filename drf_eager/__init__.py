@@ -23,6 +23,7 @@ __all__ = [
     "classproperty",
     "forbid_queries",
     "prepare",
+    "requires",
 ]
 
 _LOCATIONS = {
@@ -37,10 +38,12 @@ _LOCATIONS = {
     "Shape": "shape",
     "forbid_queries": "strict",
     "prepare": "serializers",
+    "requires": "schema",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .exceptions import InvalidShape, QueryDuringSerialization
+    from .schema import requires
     from .serializers import (
         EagerFieldsModelSerializer,
         EagerFieldsSerializer,

@@ -22,6 +22,7 @@ from .schema import (
     Attribute,
     FieldSpec,
     SerializerSchema,
+    declared_requires,
     model_attribute,
 )
 from .shape import Shape
@@ -166,7 +167,12 @@ class _Level:
                 self.add_prefetch(Prefetch(prefix.attr + attribute.name))
         elif spec is None or spec.requires is None:
             assert attribute.kind == UNKNOWN
-            self.all_columns(prefix, model)
+            # A property or method of the model: loaded as it declares, else in full.
+            required = declared_requires(getattr(model, attrs[-1], None))
+            if required is None:
+                self.all_columns(prefix, model)
+            else:
+                self.visit_requires(prefix, model, required)
 
     def visit_to_one(
         self,

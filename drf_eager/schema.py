@@ -8,10 +8,10 @@ both the shape resolver and the queryset planner read it.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -24,7 +24,46 @@ from .shape import Shape, ShapeRequest, resolve
 if TYPE_CHECKING:  # pragma: no cover
     from django.contrib.contenttypes.fields import GenericForeignKey
 
-__all__ = ["Attribute", "FieldSpec", "SerializerSchema", "get_schema", "model_attribute"]
+__all__ = [
+    "Attribute",
+    "FieldSpec",
+    "SerializerSchema",
+    "declared_requires",
+    "get_schema",
+    "model_attribute",
+    "requires",
+]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def requires(*paths: str) -> Callable[[_F], _F]:
+    """Declare the model fields and relations a method or property reads.
+
+    Put it on a serializer's `get_<field>` method (for a SerializerMethodField) or
+    under `@property` on a model, with dotted paths: `@requires("name", "customer.name")`.
+    drf_eager then loads exactly these when the field is in the shape.
+    """
+
+    def decorate(function: _F) -> _F:
+        function.eager_requires = tuple(paths)  # type: ignore[attr-defined]
+        return function
+
+    return decorate
+
+
+def declared_requires(attribute: object) -> tuple[str, ...] | None:
+    """Return what a method, property or cached_property declared with @requires."""
+    for candidate in (
+        attribute,
+        getattr(attribute, "fget", None),
+        getattr(attribute, "func", None),
+    ):
+        found = getattr(candidate, "eager_requires", None)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+    return None
+
 
 _CACHE_ATTR = "_drf_eager_schema"
 
@@ -237,13 +276,24 @@ class SerializerSchema:
         finally:
             instance._eager_introspecting = False  # type: ignore[attr-defined]
         self.defaults = {
-            name: FieldSpec(name, field) for name, field in fields.items() if not field.write_only
+            name: FieldSpec(name, field, requires=self._method_requires(name, field))
+            for name, field in fields.items()
+            if not field.write_only
         }
+        for name, spec in self.extras.items():
+            if spec.requires is None:
+                spec.requires = self._method_requires(name, spec.field)
         self.default_fields = tuple(self.defaults)
         self.extra_fields = tuple(self.extras)
 
     def __repr__(self) -> str:
         return f"<SerializerSchema {self.label}>"
+
+    def _method_requires(self, name: str, field: Field) -> tuple[str, ...] | None:
+        if not isinstance(field, serializers.SerializerMethodField):
+            return None
+        method = getattr(self.serializer_class, field.method_name or f"get_{name}", None)
+        return declared_requires(method)
 
     def spec(self, name: str) -> FieldSpec:
         return self.defaults.get(name) or self.extras[name]

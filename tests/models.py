@@ -4,6 +4,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelatio
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from drf_eager import requires
+
 
 class Publisher(models.Model):
     name = models.CharField(max_length=100)
@@ -64,6 +66,11 @@ class Book(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    @property
+    @requires("title", "author.name")
+    def label(self) -> str:
+        return f"{self.title} by {self.author.name}"
 
 
 class Chapter(models.Model):

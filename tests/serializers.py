@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from rest_framework import serializers
 
-from drf_eager import EagerFieldsModelSerializer, EagerFieldsSerializer, classproperty
+from drf_eager import EagerFieldsModelSerializer, EagerFieldsSerializer, classproperty, requires
 
 from . import models
 
@@ -87,6 +87,7 @@ class BookSerializer(EagerFieldsModelSerializer):
             "chapters": {"field": ChapterSerializer(many=True, source="chapter_set")},
             "comments": {"field": CommentSerializer(many=True)},
             "author_name": {"field": serializers.CharField(source="author.name")},
+            "label": {"field": serializers.CharField()},
         }
 
 
@@ -110,8 +111,17 @@ class AuthorSerializer(EagerFieldsModelSerializer):
             "books": {"field": BookSerializer(many=True), "prefetch": True},
             "restaurants": {"field": RestaurantSerializer(many=True)},
             "passport": {"field": PassportSerializer()},
+            "initials": {"field": serializers.SerializerMethodField()},
             "awards": {"field": AwardSerializer(many=True, source="award_set")},
         }
+
+    @requires("name")
+    def get_initials(self, author):
+        return _initials(author)
+
+
+def _initials(author):
+    return "".join(part[0] for part in author.name.split())
 
 
 class BookDetailSerializer(EagerFieldsModelSerializer):

@@ -266,3 +266,22 @@ class TestStrictMode:
         with forbid_queries(), pytest.raises(QueryDuringSerialization):
             list(models.Book.objects.all())
         assert models.Book.objects.count() == 4  # allowed again after the block
+
+
+class TestRequires:
+    def test_method_field_declares_what_it_reads(self, api, small_library):
+        status, data, queries = api.get_json("/authors/?fields=initials")
+        assert status == 200
+        assert data[0] == {"initials": "a"}
+        (sql,) = queries
+        assert column("tests_author", "name") in sql
+        assert column("tests_author", "email") not in sql
+
+    def test_model_property_declares_a_relation(self, api, small_library):
+        status, data, queries = api.get_json("/books/?fields=label")
+        assert status == 200
+        assert data[0] == {"label": "book0-0 by author0"}
+        (sql,) = queries  # the author is JOINed, not queried per book
+        assert column("tests_author", "name") in sql
+        assert column("tests_book", "isbn") not in sql
+        assert column("tests_author", "email") not in sql

@@ -196,7 +196,7 @@ def test_api_view(api, small_library):
             {
                 "extra": [
                     "Unknown field 'ordrs' at 'books'. Allowed: author, author_name, "
-                    "chapters, comments, good_reviews, reviews, tag_ids, tags."
+                    "chapters, comments, good_reviews, label, reviews, tag_ids, tags."
                 ]
             },
         ),
@@ -205,13 +205,14 @@ def test_api_view(api, small_library):
             {
                 "fields": [
                     "Unknown field 'titel'. Allowed: *, author, author_name, chapters, "
-                    "comments, good_reviews, id, isbn, price, reviews, tag_ids, tags, title.",
+                    "comments, good_reviews, id, isbn, label, price, reviews, tag_ids, tags, "
+                    "title.",
                     "Unknown field 'nme' at 'author'. Allowed: *, awards, books, display_name, "
-                    "email, id, name, passport, profile, publisher, restaurants.",
+                    "email, id, initials, name, passport, profile, publisher, restaurants.",
                 ],
                 "exclude": [
                     "Unknown field 'prize'. Allowed: author, author_name, chapters, comments, "
-                    "good_reviews, id, isbn, price, reviews, tag_ids, tags, title."
+                    "good_reviews, id, isbn, label, price, reviews, tag_ids, tags, title."
                 ],
             },
         ),
@@ -247,8 +248,8 @@ def test_bad_input_is_a_400_naming_the_path(api, small_library, url, errors):
         ({"shape": {}}, "Unknown key 'shape' in the request body. Allowed: fields."),
         (
             {"fields": {"nope": None}},
-            "Unknown field 'nope'. Allowed: *, author, author_name, "
-            "chapters, comments, good_reviews, id, isbn, price, reviews, tag_ids, tags, title.",
+            "Unknown field 'nope'. Allowed: *, author, author_name, chapters, comments, "
+            "good_reviews, id, isbn, label, price, reviews, tag_ids, tags, title.",
         ),
     ],
 )
@@ -338,9 +339,7 @@ def test_deeply_nested_bodies_and_parameters_are_400s(api, small_library):
     body = '{"fields":' + '{"a":' * 100_000 + "null" + "}" * 100_001
     response = api.generic("GET", "/books/", body, content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {
-        "fields": ["The request body is nested too deeply to be parsed."]
-    }
+    assert response.json() == {"fields": ["The request body is nested too deeply to be parsed."]}
     status, data, _ = api.get_json("/books/?fields=" + "a(" * 5000 + "b" + ")" * 5000)
     assert status == 400
     assert data == {"fields": ["Nesting deeper than 32 levels at position 64."]}
