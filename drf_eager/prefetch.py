@@ -201,7 +201,8 @@ class _Level:
             if attribute.local_field:
                 self.columns.add(prefix.query + attribute.local_field)
             child = self.child_queryset(own.queryset, related, spec, shape, attribute, path)
-            self.add_prefetch(Prefetch(lookup, queryset=child, to_attr=own.to_attr))
+            to_attr = spec.to_one_attr(relative)  # type: ignore[union-attr]
+            self.add_prefetch(Prefetch(lookup, queryset=child, to_attr=to_attr))
             return
         column_prefix = self.join(prefix, attribute)
         if spec is not None and spec.serializer is not None and shape is not None:

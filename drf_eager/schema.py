@@ -215,6 +215,18 @@ class FieldSpec:
             return None
         return f"_eager_{self.name}"
 
+    def to_one_attr(self, lookup: str) -> str | None:
+        """The attribute a user's Prefetch of a to-one relation stores into, or None
+        when the relation is JOINed.
+
+        Always an attribute of its own: the relation's cache may be filled by a JOIN
+        that another field needs, and Django skips a prefetch whose cache is filled.
+        """
+        own = self.own_prefetch(lookup)
+        if own is None or own.queryset is None:
+            return None
+        return own.to_attr or f"_eager_{self.name}"  # type: ignore[no-any-return]
+
 
 _EXTRA_KEYS = {"field", "prefetch", "requires"}
 
@@ -335,15 +347,17 @@ class SerializerSchema:
         for name in (*self.defaults, *self.extras):
             found = self.relation_lookup(name)
             sources[name] = None
-            if (
-                found is not None
-                and found[1].kind == TO_MANY
-                and self.spec(name).prefetch is not False
-            ):
-                attrs = found[0]
-                to_attr = self.spec(name).to_attr("__".join(attrs))
-                if to_attr is not None:
-                    sources[name] = ".".join([*attrs[:-1], to_attr])
+            if found is None or self.spec(name).prefetch is False:
+                continue
+            attrs, attribute = found
+            lookup = "__".join(attrs)
+            to_attr = None
+            if attribute.kind == TO_MANY:
+                to_attr = self.spec(name).to_attr(lookup)
+            elif attribute.kind == TO_ONE:
+                to_attr = self.spec(name).to_one_attr(lookup)
+            if to_attr is not None:
+                sources[name] = ".".join([*attrs[:-1], to_attr])
         return sources
 
     def read_source(self, name: str) -> str | None:

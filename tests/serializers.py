@@ -88,6 +88,13 @@ class BookSerializer(EagerFieldsModelSerializer):
             "comments": {"field": CommentSerializer(many=True)},
             "author_name": {"field": serializers.CharField(source="author.name")},
             "label": {"field": serializers.CharField()},
+            # A to-one relation with a queryset of its own, next to the JOINed `author`.
+            "featured_author": {
+                "field": AuthorSerializer(source="author", allow_null=True),
+                "prefetch": Prefetch(
+                    "author", queryset=models.Author.objects.filter(name="author0")
+                ),
+            },
         }
 
 

@@ -285,3 +285,16 @@ class TestRequires:
         assert column("tests_author", "name") in sql
         assert column("tests_book", "isbn") not in sql
         assert column("tests_author", "email") not in sql
+
+
+def test_to_one_with_its_own_queryset_beside_a_join(api, library):
+    """The JOIN fills `author`'s cache; the filtered Prefetch is not skipped for it."""
+    status, data, queries = api.get_json("/books/?fields=title,author.name,featured_author.name")
+    assert status == 200
+    assert data[0] == {
+        "title": "book0-0",
+        "author": {"name": "author0"},
+        "featured_author": {"name": "author0"},
+    }
+    assert data[2] == {"title": "book1-0", "author": {"name": "author1"}, "featured_author": None}
+    assert len(queries) == 2

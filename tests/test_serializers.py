@@ -64,7 +64,7 @@ def test_context_errors_raise_invalid_shape(small_library):
     assert info.value.detail == {
         "extra": [
             "Unknown field 'nope'. Allowed: author, author_name, chapters, comments, "
-            "good_reviews, label, reviews, tag_ids, tags."
+            "featured_author, good_reviews, label, reviews, tag_ids, tags."
         ]
     }
 

@@ -196,7 +196,8 @@ def test_api_view(api, small_library):
             {
                 "extra": [
                     "Unknown field 'ordrs' at 'books'. Allowed: author, author_name, "
-                    "chapters, comments, good_reviews, label, reviews, tag_ids, tags."
+                    "chapters, comments, featured_author, good_reviews, label, reviews, "
+                    "tag_ids, tags."
                 ]
             },
         ),
@@ -205,14 +206,15 @@ def test_api_view(api, small_library):
             {
                 "fields": [
                     "Unknown field 'titel'. Allowed: *, author, author_name, chapters, "
-                    "comments, good_reviews, id, isbn, label, price, reviews, tag_ids, tags, "
-                    "title.",
+                    "comments, featured_author, good_reviews, id, isbn, label, price, "
+                    "reviews, tag_ids, tags, title.",
                     "Unknown field 'nme' at 'author'. Allowed: *, awards, books, display_name, "
                     "email, id, initials, name, passport, profile, publisher, restaurants.",
                 ],
                 "exclude": [
                     "Unknown field 'prize'. Allowed: author, author_name, chapters, comments, "
-                    "good_reviews, id, isbn, label, price, reviews, tag_ids, tags, title."
+                    "featured_author, good_reviews, id, isbn, label, price, reviews, tag_ids, "
+                    "tags, title."
                 ],
             },
         ),
@@ -249,7 +251,8 @@ def test_bad_input_is_a_400_naming_the_path(api, small_library, url, errors):
         (
             {"fields": {"nope": None}},
             "Unknown field 'nope'. Allowed: *, author, author_name, chapters, comments, "
-            "good_reviews, id, isbn, label, price, reviews, tag_ids, tags, title.",
+            "featured_author, good_reviews, id, isbn, label, price, reviews, tag_ids, tags, "
+            "title.",
         ),
     ],
 )
