@@ -7,6 +7,7 @@ nested dict. Pure Python: nothing here imports Django.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
 
 __all__ = ["ParseError", "Tree", "WILDCARD", "format_tree", "merge_trees", "parse", "tree_depth"]
@@ -60,8 +61,10 @@ def parse(text: str) -> Tree:
     root: Tree = {}
     if not text.strip():
         return root
-    # `levels` holds the tree that each open parenthesis adds names to.
+    # `levels` holds the tree that each open parenthesis adds names to, and
+    # `bases` the depth of that tree's names less one.
     levels: list[Tree] = [root]
+    bases = [0]
     node: Tree | None = None  # the node of the last name read, if a path is open
     depth = 0  # dots followed in the current path
     expect_name = True
@@ -80,23 +83,25 @@ def parse(text: str) -> Tree:
             raise ParseError(f"Unexpected '{value}' at position {position} after ')'.", position)
         if kind in (".", "/"):
             depth += 1
-            if len(levels) + depth > MAX_NESTING:
+            if bases[-1] + depth >= MAX_NESTING:
                 raise ParseError(
                     f"Nesting deeper than {MAX_NESTING} levels at position {position}.", position
                 )
             expect_name = True
         elif kind == "(":
             assert node is not None
-            if len(levels) + depth >= MAX_NESTING:
+            if bases[-1] + depth + 1 >= MAX_NESTING:
                 raise ParseError(
                     f"Nesting deeper than {MAX_NESTING} levels at position {position}.", position
                 )
             levels.append(node)
+            bases.append(bases[-1] + depth + 1)
             node, depth, expect_name = None, 0, True
         elif kind == ")":
             if len(levels) == 1:
                 raise ParseError(f"Unbalanced ')' at position {position}.", position)
             levels.pop()
+            bases.pop()
             # After `a(b)` only a separator, a closing parenthesis or the end may follow.
             node, depth = _CLOSED, 0
         elif kind == ",":
@@ -120,11 +125,12 @@ _CLOSED: Tree = {}
 def merge_trees(*trees: Mapping[str, Mapping]) -> Tree:  # type: ignore[type-arg]
     """Return the union of trees: `a.b` and `a.c` give `a(b,c)`."""
     merged: Tree = {}
-    stack: list[tuple[Tree, Mapping]] = [(merged, tree) for tree in trees]  # type: ignore[type-arg]
-    while stack:
-        target, source = stack.pop()
+    # Breadth first, so that names keep the order in which they first appear.
+    queue: deque[tuple[Tree, Mapping]] = deque((merged, tree) for tree in trees)  # type: ignore[type-arg]
+    while queue:
+        target, source = queue.popleft()
         for name, children in source.items():
-            stack.append((target.setdefault(name, {}), children))
+            queue.append((target.setdefault(name, {}), children))
     return merged
 
 

@@ -96,8 +96,10 @@ class _Resolver:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     def error(self, part: str, message: str) -> None:
+        if sum(map(len, self.errors.values())) >= self.max_errors:
+            return
         messages = self.errors.setdefault(self.request.params[part], [])
-        if message not in messages and sum(map(len, self.errors.values())) < self.max_errors:
+        if message not in messages:
             messages.append(message)
 
     def unknown(self, part: str, path: str, name: str, allowed: list[str]) -> None:
@@ -139,7 +141,10 @@ class _Resolver:
                 self.unknown("extra", path, name, [*level.extra_fields, *nested_defaults])
                 continue
             if below:
-                requested.add(name)
+                if level.nested(name) is None:
+                    self.not_nested("extra", path, name, below)
+                else:
+                    requested.add(name)
 
         excluded: set[str] = set()
         for name, below in exclude.items():
@@ -187,7 +192,8 @@ class _Resolver:
             if name in requested and self.max_depth is not None and depth + 1 > self.max_depth:
                 self.error(
                     "fields" if fields and name in fields else "extra",
-                    f"'{child_path}' is nested {depth + 1} levels deep; "
+                    f"'{child_path}' is nested {depth + 1} "
+                    f"level{'s' if depth else ''} deep; "
                     f"the maximum is {self.max_depth}.",
                 )
                 continue
