@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, register
 
-from .settings import DEFAULTS
+from .settings import DEFAULTS, LIMITS
 
 __all__ = ["check_settings"]
 
@@ -32,11 +32,10 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         errors.append(
             Error("DRF_EAGER['UNKNOWN_FIELDS'] must be 'raise' or 'ignore'.", id="drf_eager.E003")
         )
-    depth = user.get("MAX_DEPTH", 3)
-    if depth is not None and (not isinstance(depth, int) or depth < 1):
-        errors.append(
-            Error(
-                "DRF_EAGER['MAX_DEPTH'] must be a positive integer or None.", id="drf_eager.E004"
+    for key in LIMITS:
+        value = user.get(key)
+        if value is not None and (type(value) is not int or value < 1):
+            errors.append(
+                Error(f"DRF_EAGER[{key!r}] must be a positive integer or None.", id="drf_eager.E004")
             )
-        )
     return errors

@@ -3,15 +3,30 @@ for developers."""
 
 from __future__ import annotations
 
-from rest_framework.exceptions import ValidationError
+from rest_framework import status
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 
-__all__ = ["InvalidShape", "QueryDuringSerialization"]
+__all__ = ["ExtraNotPermitted", "InvalidShape", "QueryDuringSerialization", "ShapeTooLarge"]
 
 
 class InvalidShape(ValidationError):
     """A request asked for a shape its serializer does not offer (400)."""
 
     default_code = "invalid_shape"
+
+
+class ShapeTooLarge(APIException):
+    """A request's body is larger than the view accepts (413)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+class ExtraNotPermitted(PermissionDenied):
+    """A request asked for an extra its user may not see (403)."""
+
+    default_code = "extra_not_permitted"
 
 
 class QueryDuringSerialization(AssertionError):

@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 
-__all__ = ["ParseError", "Tree", "WILDCARD", "format_tree", "merge_trees", "parse", "tree_depth"]
+__all__ = [
+    "ParseError",
+    "Tree",
+    "WILDCARD",
+    "count_paths",
+    "format_tree",
+    "merge_trees",
+    "parse",
+    "tree_depth",
+]
 
 #: A requested shape before it is checked against a serializer: each name maps
 #: to the names requested below it; a leaf maps to an empty dict.
@@ -144,6 +153,17 @@ def tree_depth(tree: Mapping[str, Mapping]) -> int:  # type: ignore[type-arg]
             depth = max(depth, level + 1)
             stack.append((children, level + 1))
     return depth
+
+
+def count_paths(tree: Mapping[str, Mapping]) -> int:  # type: ignore[type-arg]
+    """Return the number of names in a tree, at every level: `a(b,c),d` is 4."""
+    count = 0
+    stack: list[Mapping] = [tree]  # type: ignore[type-arg]
+    while stack:
+        node = stack.pop()
+        count += len(node)
+        stack.extend(node.values())
+    return count
 
 
 def format_tree(tree: Mapping[str, Mapping]) -> str:  # type: ignore[type-arg]

@@ -158,11 +158,13 @@ class FieldSpec:
         is_extra: bool = False,
         prefetch: Any = None,
         requires: Sequence[str] | None = None,
+        permissions: Sequence[Any] = (),
     ) -> None:
         self.name = name
         self.field = field
         self.is_extra = is_extra
         self.prefetch = prefetch
+        self.permissions = tuple(permissions)
         if requires is None:
             requires = getattr(field, "requires", None)
         self.requires = tuple(requires) if requires is not None else None
@@ -228,7 +230,7 @@ class FieldSpec:
         return own.to_attr or f"_eager_{self.name}"  # type: ignore[no-any-return]
 
 
-_EXTRA_KEYS = {"field", "prefetch", "requires"}
+_EXTRA_KEYS = {"field", "prefetch", "requires", "permissions"}
 
 
 def _extra_specs(serializer_class: type) -> dict[str, FieldSpec]:
@@ -258,12 +260,19 @@ def _extra_specs(serializer_class: type) -> dict[str, FieldSpec]:
                 f"{serializer_class.__name__}.extra[{name!r}] has unknown keys "
                 f"{sorted(unknown)}; allowed: {sorted(_EXTRA_KEYS)}."
             )
+        permissions = entry.get("permissions", ())
+        if not isinstance(permissions, list | tuple) or not all(map(callable, permissions)):
+            raise ImproperlyConfigured(
+                f"{serializer_class.__name__}.extra[{name!r}]['permissions'] must be a list "
+                f"of DRF permission classes or callables taking the request."
+            )
         specs[name] = FieldSpec(
             name,
             entry["field"],
             is_extra=True,
             prefetch=entry.get("prefetch"),
             requires=entry.get("requires"),
+            permissions=permissions,
         )
     return specs
 

@@ -36,7 +36,12 @@ __all__ = [
 _LEGACY_KEYS = ("extra", "fields", "exclude", "body_fields")
 
 
-def resolve_request(request: ShapeRequest, serializer_class: type) -> Shape:
+_SETTING = object()
+
+
+def resolve_request(
+    request: ShapeRequest, serializer_class: type, *, max_depth: Any = _SETTING
+) -> Shape:
     """Check `request` against `serializer_class` under the DRF_EAGER settings.
 
     Raise ShapeError naming every bad path.
@@ -47,7 +52,7 @@ def resolve_request(request: ShapeRequest, serializer_class: type) -> Shape:
     return resolve(
         request,
         schema,
-        max_depth=eager_settings.MAX_DEPTH,
+        max_depth=eager_settings.MAX_DEPTH if max_depth is _SETTING else max_depth,
         ignore_unknown=eager_settings.UNKNOWN_FIELDS == "ignore",
         max_errors=eager_settings.MAX_ERRORS,
     )

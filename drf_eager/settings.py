@@ -9,15 +9,23 @@ from typing import Any
 
 from django.conf import settings
 
-__all__ = ["DEFAULTS", "eager_settings"]
+__all__ = ["DEFAULTS", "LIMITS", "eager_settings"]
 
 DEFAULTS: dict[str, Any] = {
     # What to do with a name that the serializer does not declare: "raise" answers
     # 400, "ignore" drops the name (and keeps its valid siblings), as
     # drf-eager-fields did.
     "UNKNOWN_FIELDS": "raise",
-    # How many nested serializers deep a request may reach; None for no limit.
+    # Limits on what a client may ask for, checked before any query runs; each can
+    # be None for no limit, and a view's `eager_limits` dict overrides them.
+    # How many relations deep a request may reach (`orders.article.customer` is 3).
     "MAX_DEPTH": 3,
+    # How many paths (names, at any level) extra, fields and exclude may name together.
+    "MAX_PATHS": 100,
+    # How many characters one query parameter may have.
+    "MAX_PARAM_LENGTH": 2000,
+    # How many bytes a GET request's JSON body may have; past it, a 413.
+    "MAX_BODY_SIZE": 16384,
     # How many error messages one 400 response carries at most.
     "MAX_ERRORS": 20,
     # Raise QueryDuringSerialization on any SQL query sent while a shaped
@@ -28,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "FIELDS_PARAM": "fields",
     "EXCLUDE_PARAM": "exclude",
 }
+
+#: The settings a view's `eager_limits` may override.
+LIMITS = ("MAX_DEPTH", "MAX_PATHS", "MAX_PARAM_LENGTH", "MAX_BODY_SIZE")
 
 
 class _EagerSettings:

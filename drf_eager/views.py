@@ -6,17 +6,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import (
+    ImproperlyConfigured,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db import models
 from django.db.models import QuerySet
+from django.http import HttpResponseBase
 from rest_framework import generics
+from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 
-from .exceptions import InvalidShape
+from .exceptions import ExtraNotPermitted, InvalidShape, ShapeTooLarge
+from .parsing import count_paths
+from .permissions import forbidden_paths, names_path, without_paths
 from .prefetch import prefetch_queryset
 from .schema import get_schema
 from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin, resolve_request
-from .settings import eager_settings
+from .settings import LIMITS, eager_settings
 from .shape import Shape, ShapeError, ShapeRequest, build_request
 
 __all__ = ["EagerFieldsAPIView", "EagerFieldsViewMixin"]
@@ -41,7 +50,19 @@ class EagerFieldsViewMixin:
     fields_query_param: str | None = None
     exclude_query_param: str | None = None
 
+    #: Overrides of the DRF_EAGER limits for this view, e.g. `{"MAX_DEPTH": 5}`.
+    eager_limits: Mapping[str, int | None] = {}
+
     request: Request
+
+    def get_eager_limit(self, name: str) -> int | None:
+        """Return the limit `name` (MAX_DEPTH, MAX_PATHS, MAX_PARAM_LENGTH or
+        MAX_BODY_SIZE) of this view: its `eager_limits`, else the setting."""
+        if name not in LIMITS:
+            raise ValueError(f"Unknown limit {name!r}; choose from {', '.join(LIMITS)}.")
+        if name in self.eager_limits:
+            return self.eager_limits[name]
+        return getattr(eager_settings, name)  # type: ignore[no-any-return]
 
     # Parameters ------------------------------------------------------------------
 
@@ -70,6 +91,11 @@ class EagerFieldsViewMixin:
         request = self.request
         if request.method not in _SAFE_METHODS or not _has_body(request):
             return None
+        size, limit = _content_length(request), self.get_eager_limit("MAX_BODY_SIZE")
+        if limit is not None and size > limit:  # before anything reads the body
+            raise ShapeTooLarge(
+                {"fields": [f"The request body has {size} bytes; the maximum is {limit}."]}
+            )
         try:
             data = request.data
         except RecursionError:  # json nests by recursion: a deep body would be a 500
@@ -100,30 +126,62 @@ class EagerFieldsViewMixin:
         """Merge view defaults, query parameters and the JSON body into a ShapeRequest.
 
         Per parameter a non-empty query value replaces the view default; a JSON
-        body with `fields` replaces all three.
+        body with `fields` replaces all three. Raise InvalidShape (400) on syntax
+        errors and exceeded limits.
         """
-        names = self.get_query_params_names()
+        errors: dict[str, list[str]] = {}
+        request = self._build_shape_request(errors)
+        if errors:
+            raise InvalidShape(errors)
+        return request  # type: ignore[return-value]
+
+    def _build_shape_request(self, errors: dict[str, list[str]]) -> ShapeRequest | None:
+        # Adds every problem to `errors`; returns what could be built of the request.
         body = self.get_body_fields()
         try:
             if body is not None:
                 self._eager_client_params = {"fields"}
-                return build_request(body_fields=body)
-            query = self.request.query_params
-            values = {part: query.get(name, "") for part, name in names.items()}
-            self._eager_client_params = {
-                names[part] for part, value in values.items() if value.strip()
-            }
-            defaults = {
-                "extra": self.get_serializer_extra(),
-                "fields": self.get_serializer_fields(),
-                "exclude": self.get_serializer_exclude(),
-            }
-            for part, value in values.items():
-                if not value.strip():
-                    values[part] = defaults[part]  # type: ignore[assignment]
-            return build_request(**values, params=names)
+                request = build_request(body_fields=body)
+            else:
+                request = self._query_request(errors)
         except ShapeError as exc:
-            raise InvalidShape(exc.errors) from None
+            errors.update(exc.errors)
+            return None
+        limit = self.get_eager_limit("MAX_PATHS")
+        client = [
+            (param, getattr(request, part))
+            for part, param in request.params.items()
+            if param in self._eager_client_params
+        ]
+        count = sum(count_paths(tree or {}) for _, tree in client)
+        if limit is not None and count > limit:
+            param = max(client, key=lambda item: count_paths(item[1] or {}))[0]
+            errors.setdefault(param, []).append(
+                f"The request names {count} paths; the maximum is {limit}."
+            )
+        return request
+
+    def _query_request(self, errors: dict[str, list[str]]) -> ShapeRequest:
+        names = self.get_query_params_names()
+        query = self.request.query_params
+        values = {part: query.get(name, "") for part, name in names.items()}
+        self._eager_client_params = {names[part] for part, value in values.items() if value.strip()}
+        limit = self.get_eager_limit("MAX_PARAM_LENGTH")
+        defaults = {
+            "extra": self.get_serializer_extra(),
+            "fields": self.get_serializer_fields(),
+            "exclude": self.get_serializer_exclude(),
+        }
+        for part, value in list(values.items()):
+            if limit is not None and len(value) > limit:
+                errors[names[part]] = [
+                    f"The parameter has {len(value)} characters; the maximum is {limit}."
+                ]
+                values[part] = ""  # left out; the error above answers the request
+                self._eager_client_params.discard(names[part])
+            elif not value.strip():
+                values[part] = defaults[part]  # type: ignore[assignment]
+        return build_request(**values, params=names)
 
     def get_shape(self) -> Shape | None:
         """Return the resolved Shape of this request, parsed and checked once.
@@ -136,24 +194,55 @@ class EagerFieldsViewMixin:
         serializer_class = self.get_serializer_class()  # type: ignore[attr-defined]
         shape = None
         if issubclass(serializer_class, EagerFieldsSerializerMixin):
-            request = self.get_shape_request()
-            try:
-                shape = resolve_request(request, serializer_class)
-            except ShapeError as exc:
-                self._raise_shape_error(exc)
+            errors: dict[str, list[str]] = {}
+            request = self._build_shape_request(errors)
+            if request is not None:
+                try:
+                    shape = resolve_request(
+                        request, serializer_class, max_depth=self.get_eager_limit("MAX_DEPTH")
+                    )
+                except ShapeError as exc:
+                    self._raise_shape_error(exc, errors)
+            if errors:
+                raise InvalidShape(errors)
+            shape = self._check_permissions(request, serializer_class, shape)  # type: ignore[arg-type]
         self._eager_shape = shape
         return shape
 
-    def _raise_shape_error(self, exc: ShapeError) -> None:
+    def _check_permissions(
+        self, request: ShapeRequest, serializer_class: type, shape: Shape
+    ) -> Shape:
+        # A forbidden extra the client named is a 403; one that only a view default
+        # asks for is left out.
+        forbidden = forbidden_paths(get_schema(serializer_class), shape, self.request, self)
+        if not forbidden:
+            return shape
         client = getattr(self, "_eager_client_params", set())
-        bad = {param: errors for param, errors in exc.errors.items() if param not in client}
+        denied: dict[str, list[str]] = {}
+        for part in ("extra", "fields"):
+            param = request.params[part]
+            tree = getattr(request, part)
+            for path in forbidden:
+                if param in client and names_path(tree, path):
+                    message = f"You do not have permission to request '{path}'."
+                    if message not in denied.setdefault(param, []):
+                        denied[param].append(message)
+        if denied:
+            raise ExtraNotPermitted(denied)
+        return without_paths(shape, forbidden)
+
+    def _raise_shape_error(self, exc: ShapeError, errors: dict[str, list[str]]) -> None:
+        client = getattr(self, "_eager_client_params", set())
+        bad = {param: messages for param, messages in exc.errors.items() if param not in client}
         if bad:
             # A view default names something the serializer does not have: a bug.
             raise ImproperlyConfigured(
                 f"{type(self).__name__}'s serializer_* defaults do not fit "
                 f"{self.get_serializer_class().__name__}: {bad}"  # type: ignore[attr-defined]
             )
-        raise InvalidShape(exc.errors)
+        for param, messages in exc.errors.items():
+            errors.setdefault(param, []).extend(messages)
+        raise InvalidShape(errors)
 
     # Queryset --------------------------------------------------------------------
 
@@ -180,6 +269,17 @@ class EagerFieldsViewMixin:
             if shape is not None:
                 queryset = self.prefetch_queryset(queryset, shape)
         return queryset
+
+    # Errors ----------------------------------------------------------------------
+
+    def handle_exception(self, exc: Exception) -> HttpResponseBase:
+        # Django refuses some requests by raising where DRF's handler does not look;
+        # answer them as DRF does, in JSON, instead of with Django's HTML page.
+        if isinstance(exc, RequestDataTooBig):
+            exc = ShapeTooLarge(str(exc))
+        elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+            exc = ParseError(str(exc))
+        return super().handle_exception(exc)  # type: ignore[misc, no-any-return]
 
     # Serializer ------------------------------------------------------------------
 
@@ -220,13 +320,16 @@ class EagerFieldsViewMixin:
         self._reload_for_response(serializer)
 
 
+def _content_length(request: Request) -> int:
+    try:
+        return max(int(request._request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
 def _has_body(request: Request) -> bool:
     meta = request._request.META
-    try:
-        length = int(meta.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    return length > 0 or "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "")
+    return _content_length(request) > 0 or "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "")
 
 
 class EagerFieldsAPIView(EagerFieldsViewMixin, generics.GenericAPIView):  # type: ignore[type-arg]

@@ -18,6 +18,8 @@ from drf_eager.settings import DEFAULTS, eager_settings
         ({"MAX_DEPTH": 0}, ["drf_eager.E004"]),
         ({"MAX_DEPTH": "3"}, ["drf_eager.E004"]),
         ({"MAX_DEPTH": None}, []),
+        ({"MAX_PATHS": 0, "MAX_BODY_SIZE": True}, ["drf_eager.E004", "drf_eager.E004"]),
+        ({"MAX_PARAM_LENGTH": 500, "MAX_BODY_SIZE": None}, []),
     ],
 )
 def test_setting_checks(settings, value, ids):
@@ -35,3 +37,26 @@ def test_settings_are_read_at_access_time(settings):
 def test_unknown_setting_name():
     with pytest.raises(AttributeError, match="Unknown drf_eager setting"):
         eager_settings.NOPE  # noqa: B018
+
+
+def test_a_view_limit_must_be_known():
+    from tests.secure import LimitedBookViewSet
+
+    view = LimitedBookViewSet()
+    assert view.get_eager_limit("MAX_DEPTH") == 1
+    with pytest.raises(ValueError, match="Unknown limit 'MAX_DPTH'"):
+        view.get_eager_limit("MAX_DPTH")
+
+
+def test_extra_permissions_must_be_a_list_of_callables():
+    from django.core.exceptions import ImproperlyConfigured
+    from rest_framework import serializers
+
+    from drf_eager import EagerFieldsSerializer
+    from drf_eager.schema import get_schema
+
+    class Bad(EagerFieldsSerializer):
+        extra = {"x": {"field": serializers.CharField(), "permissions": "admin"}}
+
+    with pytest.raises(ImproperlyConfigured, match=r"extra\['x'\]\['permissions'\] must be"):
+        get_schema(Bad)

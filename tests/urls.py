@@ -1,8 +1,18 @@
 from __future__ import annotations
 
 from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from tests import secure
+
+secure_router = SimpleRouter()
+secure_router.register("authors", secure.GuardedAuthorViewSet, basename="guarded-author")
+secure_router.register("publishers", secure.GuardedPublisherViewSet, basename="guarded-publisher")
+secure_router.register("books", secure.LimitedBookViewSet, basename="limited-book")
 
 urlpatterns = [
+    path("secure/", include(secure_router.urls)),
+    path("secure/author-defaults/", secure.GuardedDefaultsView.as_view()),
     # The example's index is "/" and its API is under "api/"; the library's own
     # test views take the other paths.
     path("", include("shop.urls")),

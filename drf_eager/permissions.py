@@ -1,0 +1,94 @@
+"""Per-extra permissions: an extra may declare who can ask for it.
+
+    extra = {"internal_notes": {"field": ..., "permissions": [IsAdminUser]}}
+
+Each item is a DRF permission class (its `has_permission(request, view)` decides) or
+a callable taking the request and returning a bool; all must allow. A client that
+names a forbidden extra gets a 403; an extra that only a view default asks for is
+left out of the response instead, so one view serves every user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from rest_framework.permissions import BasePermission
+
+from .schema import SerializerSchema
+from .shape import Shape
+
+__all__ = ["forbidden_paths", "is_permitted", "names_path", "without_paths"]
+
+
+def is_permitted(permissions: tuple[Any, ...], request: Any, view: Any) -> bool:
+    """Return whether every permission in `permissions` allows `request`."""
+    for permission in permissions:
+        if isinstance(permission, type) and issubclass(permission, BasePermission):
+            allowed = permission().has_permission(request, view)
+        elif isinstance(permission, BasePermission):
+            allowed = permission.has_permission(request, view)
+        else:
+            allowed = permission(request)
+        if not allowed:
+            return False
+    return True
+
+
+def forbidden_paths(
+    schema: SerializerSchema, shape: Shape, request: Any, view: Any
+) -> list[str]:
+    """Return the dotted paths of the extras in `shape` that `request` may not see."""
+    decided: dict[int, bool] = {}  # one decision per extra, wherever it appears
+    forbidden = []
+    for path, spec in _walk(schema, shape, ""):
+        if not spec.permissions:
+            continue
+        key = id(spec)
+        if key not in decided:
+            decided[key] = is_permitted(spec.permissions, request, view)
+        if not decided[key]:
+            forbidden.append(path)
+    return forbidden
+
+
+def _walk(schema: SerializerSchema, shape: Shape, prefix: str) -> Iterator[tuple[str, Any]]:
+    for name in shape.fields:
+        spec = schema.spec(name)
+        path = f"{prefix}{name}"
+        yield path, spec
+        child_shape = shape.child(name)
+        if child_shape is not None and spec.child_schema is not None:
+            yield from _walk(spec.child_schema, child_shape, path + ".")
+
+
+def without_paths(shape: Shape, paths: list[str]) -> Shape:
+    """Return `shape` without the fields at the dotted `paths`."""
+    tree: dict[str, Any] = {}
+    for path in paths:
+        node = tree
+        *parents, last = path.split(".")
+        for name in parents:
+            node = node.setdefault(name, {})
+        node[last] = None  # None: drop the field itself
+    return _prune(shape, tree)
+
+
+def _prune(shape: Shape, tree: Mapping[str, Any]) -> Shape:
+    fields = tuple(name for name in shape.fields if tree.get(name, {}) is not None)
+    children = tuple(
+        (name, _prune(child, tree[name]) if tree.get(name) else child)
+        for name, child in shape.children
+        if name in fields
+    )
+    return Shape(fields, children)
+
+
+def names_path(tree: Mapping[str, Any] | None, path: str) -> bool:
+    """Return whether a requested tree names the dotted `path` itself."""
+    node = tree
+    for name in path.split("."):
+        if not node or name not in node:
+            return False
+        node = node[name]
+    return True

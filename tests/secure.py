@@ -1,0 +1,67 @@
+"""Serializers with guarded extras and views with limits of their own, for
+tests/test_security.py."""
+
+from __future__ import annotations
+
+from rest_framework import generics, viewsets
+from rest_framework.permissions import IsAdminUser
+
+from drf_eager import EagerFieldsModelSerializer, EagerFieldsViewMixin, classproperty
+
+from . import models, serializers
+
+
+def is_signed_in(request):
+    return bool(request.user and request.user.is_authenticated)
+
+
+class GuardedAuthorSerializer(EagerFieldsModelSerializer):
+    class Meta:
+        model = models.Author
+        fields = ["id", "name"]
+
+    @classproperty
+    def extra(cls):
+        return {
+            "email": {"field": serializers.serializers.CharField(), "permissions": [IsAdminUser]},
+            "books": {
+                "field": serializers.BookSerializer(many=True),
+                "permissions": [is_signed_in],
+            },
+            "profile": {"field": serializers.AuthorProfileSerializer()},
+        }
+
+
+class GuardedPublisherSerializer(EagerFieldsModelSerializer):
+    class Meta:
+        model = models.Publisher
+        fields = ["id", "name"]
+
+    @classproperty
+    def extra(cls):
+        return {"authors": {"field": GuardedAuthorSerializer(many=True)}}
+
+
+class GuardedAuthorViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = models.Author.objects.all()
+    serializer_class = GuardedAuthorSerializer
+
+
+class GuardedPublisherViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = models.Publisher.objects.all()
+    serializer_class = GuardedPublisherSerializer
+
+
+class GuardedDefaultsView(EagerFieldsViewMixin, generics.ListAPIView):
+    """View defaults that name guarded extras: left out for users who may not see them."""
+
+    queryset = models.Author.objects.all()
+    serializer_class = GuardedAuthorSerializer
+    serializer_extra = "email,books"
+    serializer_fields = ["name", "email", "books.title"]
+
+
+class LimitedBookViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = models.Book.objects.all()
+    serializer_class = serializers.BookSerializer
+    eager_limits = {"MAX_DEPTH": 1, "MAX_PATHS": 3, "MAX_PARAM_LENGTH": 20, "MAX_BODY_SIZE": 40}
