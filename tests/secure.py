@@ -65,3 +65,19 @@ class LimitedBookViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = models.Book.objects.all()
     serializer_class = serializers.BookSerializer
     eager_limits = {"MAX_DEPTH": 1, "MAX_PATHS": 3, "MAX_PARAM_LENGTH": 20, "MAX_BODY_SIZE": 40}
+
+
+class ScopedBookViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Scopes nested rows by the request, as a tenant filter would: `?min_rating=`
+    hides worse reviews at every path; each call is recorded for the tests."""
+
+    queryset = models.Book.objects.all()
+    serializer_class = serializers.BookSerializer
+    calls: list[tuple[str, str]] = []
+
+    def get_related_queryset(self, model, path):
+        type(self).calls.append((model.__name__, path))
+        queryset = super().get_related_queryset(model, path)
+        if model is models.Review:
+            queryset = queryset.filter(rating__gte=self.request.query_params.get("min_rating", 0))
+        return queryset

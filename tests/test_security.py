@@ -222,3 +222,35 @@ def test_guarded_view_defaults_are_left_out_not_refused(api, small_library, admi
         "email": "a0@example.com",
         "books": [{"title": "book0-0"}, {"title": "book0-1"}],
     }
+
+
+# ---------------------------------------------------------- scoped related querysets
+
+
+def test_every_relation_the_plan_loads_goes_through_the_view_hook(api, small_library):
+    from tests.secure import ScopedBookViewSet
+
+    ScopedBookViewSet.calls = []
+    url = "/secure/scoped-books/?fields=title,reviews.rating,author(books(reviews(text)),awards)"
+    status, data, queries = get(api, url + "&min_rating=4")
+    # books; author JOINed; reviews; the author's books; their reviews; awards.
+    assert (status, queries) == (200, 5)
+    assert data[0] == {
+        "title": "book0-0",
+        "reviews": [{"rating": 5}],
+        "author": {
+            "books": [
+                {"reviews": [{"text": "great"}]},
+                {"reviews": [{"text": "great"}]},
+            ],
+            "awards": [{"name": "award0"}],
+        },
+    }
+    assert sorted(ScopedBookViewSet.calls) == [
+        ("Award", "author.awards"),
+        ("Book", "author.books"),
+        ("Review", "author.books.reviews"),
+        ("Review", "reviews"),
+    ]
+    _, data, _ = get(api, url)
+    assert data[0]["reviews"] == [{"rating": 2}, {"rating": 5}]

@@ -9,6 +9,7 @@ secure_router = SimpleRouter()
 secure_router.register("authors", secure.GuardedAuthorViewSet, basename="guarded-author")
 secure_router.register("publishers", secure.GuardedPublisherViewSet, basename="guarded-publisher")
 secure_router.register("books", secure.LimitedBookViewSet, basename="limited-book")
+secure_router.register("scoped-books", secure.ScopedBookViewSet, basename="scoped-book")
 
 urlpatterns = [
     path("secure/", include(secure_router.urls)),

@@ -52,11 +52,22 @@ class Article(models.Model):
         return self.code
 
 
+class ActiveOrderManager(models.Manager["Order"]):
+    """Soft delete: the default manager hides deleted orders, here and nested."""
+
+    def get_queryset(self) -> models.QuerySet[Order]:
+        return super().get_queryset().filter(deleted=False)
+
+
 class Order(models.Model):
     code = models.CharField(max_length=20)
     created_at = models.DateTimeField()
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="orders")
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="orders")
+    deleted = models.BooleanField(default=False)
+
+    objects = ActiveOrderManager()
+    all_objects = models.Manager()
 
     class Meta:
         ordering = ["id"]

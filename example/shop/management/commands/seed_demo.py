@@ -30,7 +30,8 @@ NAMES = ["Mario", "Luigi", "Anna", "Marta", "Paolo", "Chiara", "Jean", "Lucia", 
 def seed(
     customers: int = 60, articles_per_customer: int = 2, orders_per_customer: int = 7
 ) -> None:
-    """Every customer gets 1 to 3 countries, articles and orders; every third a profile."""
+    """Every customer gets 1 to 3 countries, articles and orders; every third a profile;
+    every fourth a soft-deleted order."""
     rng = random.Random(42)
     countries = Country.objects.bulk_create(Country(name=name) for name in COUNTRIES)
     start = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
@@ -57,6 +58,14 @@ def seed(
             )
             for j in range(orders_per_customer)
         )
+        if i % 4 == 0:  # soft-deleted: the API never shows it, at any depth
+            Order.objects.create(
+                code=f"DELETED{i:03d}",
+                customer=customer,
+                article=articles[0],
+                created_at=start + datetime.timedelta(days=400),
+                deleted=True,
+            )
 
 
 class Command(BaseCommand):
@@ -69,7 +78,8 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         if options["reset"]:
-            for model in (Order, Article, CustomerProfile, Customer, Country):
+            Order.all_objects.all().delete()
+            for model in (Article, CustomerProfile, Customer, Country):
                 model.objects.all().delete()
         if Customer.objects.exists():
             self.stdout.write("Demo data already there (use --reset to recreate it).")
