@@ -12,21 +12,31 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "Computed",
+    "CountOf",
     "EagerFieldsAPIView",
     "EagerFieldsModelSerializer",
     "EagerFieldsSerializer",
     "EagerFieldsSerializerMixin",
     "EagerFieldsViewMixin",
+    "Exists",
+    "ExtraNotPermitted",
     "InvalidShape",
     "QueryDuringSerialization",
     "Shape",
     "classproperty",
+    "data_predicate",
     "forbid_queries",
     "prepare",
     "requires",
 ]
 
 _LOCATIONS = {
+    "Computed": "computed",
+    "CountOf": "computed",
+    "Exists": "computed",
+    "ExtraNotPermitted": "exceptions",
+    "data_predicate": "views",
     "EagerFieldsAPIView": "views",
     "EagerFieldsViewMixin": "views",
     "EagerFieldsModelSerializer": "serializers",
@@ -42,7 +52,8 @@ _LOCATIONS = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .exceptions import InvalidShape, QueryDuringSerialization
+    from .computed import Computed, CountOf, Exists
+    from .exceptions import ExtraNotPermitted, InvalidShape, QueryDuringSerialization
     from .schema import requires
     from .serializers import (
         EagerFieldsModelSerializer,
@@ -53,7 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .shape import Shape
     from .strict import forbid_queries
-    from .views import EagerFieldsAPIView, EagerFieldsViewMixin
+    from .views import EagerFieldsAPIView, EagerFieldsViewMixin, data_predicate
 
 
 def __getattr__(name: str) -> Any:

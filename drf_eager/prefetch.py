@@ -9,10 +9,12 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from django.db import models
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
+from django.db.models.expressions import OrderBy
 from django.db.models.query import ModelIterable
 from rest_framework import relations, serializers
 
+from .computed import Computed
 from .schema import (
     COLUMN,
     GENERIC_FK,
@@ -65,6 +67,10 @@ class _Level:
         self.select: set[str] = set()
         self.prefetches: dict[str, Prefetch] = {}
         self.base_prefetches: dict[str, Prefetch] = {}
+        # Computed fields of this level's own rows: (field, name, field path).
+        self.computed: list[tuple[Computed, str, str]] = []
+        # To-one relations prefetched for their computed fields: query → attr lookup.
+        self.prefetched_to_one: dict[str, str] = {}
 
     # Columns and JOINs -------------------------------------------------------
 
@@ -116,6 +122,11 @@ class _Level:
         field = spec.field
         if spec.requires is not None:
             self.visit_requires(prefix, model, spec.requires)
+        if isinstance(field, Computed):
+            # Only this level's own rows can be annotated: to-one relations with a
+            # computed field are prefetched, not JOINed (see visit_to_one).
+            self.computed.append((field, spec.name, path))
+            return
         source = spec.source
         if source == "*":
             if spec.serializer is not None and shape is not None:
@@ -204,6 +215,15 @@ class _Level:
             to_attr = spec.to_one_attr(relative)  # type: ignore[union-attr]
             self.add_prefetch(Prefetch(lookup, queryset=child, to_attr=to_attr))
             return
+        if spec is not None and shape is not None and _computes(spec.child_schema, shape):
+            # Its computed fields annotate its own query: one query, not a JOIN.
+            if attribute.local_field:
+                self.columns.add(prefix.query + attribute.local_field)
+            base = self.related_queryset(related, path)
+            child = self.child_queryset(base, related, spec, shape, attribute, path)
+            self.add_prefetch(Prefetch(lookup, queryset=child))
+            self.prefetched_to_one[prefix.query + attribute.lookup] = lookup
+            return
         column_prefix = self.join(prefix, attribute)
         if spec is not None and spec.serializer is not None and shape is not None:
             self.visit(column_prefix, related, spec.child_schema, shape, path)  # type: ignore[arg-type]
@@ -235,6 +255,8 @@ class _Level:
             base = self.base_prefetches[lookup].queryset
         else:
             base = self.related_queryset(related, path)
+        if spec is not None and spec.filter is not None:
+            base = base.filter(spec.filter)
         to_attr = None
         if spec is not None and schema is not None and schema.model is not None:
             to_attr = spec.to_attr(relative)
@@ -281,15 +303,22 @@ class _Level:
     # Result ------------------------------------------------------------------
 
     def apply(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        for field, name, path in self.computed:
+            queryset = field.modify_queryset(
+                queryset, name, lambda model, path=path: self.related_queryset(model, path)
+            )
         user_select = queryset.query.select_related
         if user_select is True:  # select_related() of every relation: leave columns alone
             self.columns.clear()
         elif isinstance(user_select, dict):
             self.keep_joined(user_select, "", self.model)
+        self.unjoin_prefetched()
         if self.select:
             queryset = queryset.select_related(*sorted(self.select))
         if self.prefetches:
-            queryset = queryset.prefetch_related(*self.prefetches.values())
+            # Parents before children, or Django would load a parent on its own first.
+            prefetches = sorted(self.prefetches.values(), key=lambda p: p.prefetch_to.count(SEP))
+            queryset = queryset.prefetch_related(*prefetches)
         existing, defer = queryset.query.deferred_loading
         if not defer:  # the queryset already has only(): load its fields too
             self.columns.update(existing)
@@ -301,6 +330,22 @@ class _Level:
         if any(SEP in column for column in self.columns) or not all_fields <= self.columns:
             queryset = queryset.only(*sorted(self.columns))
         return queryset
+
+    def unjoin_prefetched(self) -> None:
+        # A to-one relation prefetched for its computed fields that other fields
+        # (dotted sources, requires) also JOIN: a JOIN would fill the relation's
+        # cache and Django would skip the prefetch, so the prefetch loads it all.
+        for query, attr in self.prefetched_to_one.items():
+            if query not in self.select:
+                continue
+            below = query + SEP
+            nested = sorted(s[len(below) :] for s in self.select if s.startswith(below))
+            self.select = {s for s in self.select if s != query and not s.startswith(below)}
+            self.columns = {c for c in self.columns if not c.startswith(below)}
+            queryset = self.prefetches[attr].queryset.defer(None)
+            if nested:
+                queryset = queryset.select_related(*nested)
+            self.prefetches[attr] = Prefetch(attr, queryset=queryset)
 
     def keep_joined(self, tree: dict[str, Any], prefix: str, model: type[models.Model]) -> None:
         # JOINs the queryset had before the plan: their rows are for code we do not
@@ -315,6 +360,13 @@ class _Level:
                     self.columns.add(prefix + attribute.local_field)
                 self.all_columns(_Prefix(lookup + SEP), attribute.related_model)  # type: ignore[arg-type]
             self.keep_joined(below, lookup + SEP, attribute.related_model)  # type: ignore[arg-type]
+
+
+def _computes(schema: SerializerSchema | None, shape: Shape) -> bool:
+    """Whether `shape` of `schema` serves a computed field at its own level."""
+    return schema is not None and any(
+        isinstance(schema.spec(name).field, Computed) for name in shape.fields
+    )
 
 
 def _to_one_by_lookup(model: type[models.Model], lookup: str) -> Attribute | None:
@@ -370,4 +422,25 @@ def prefetch_queryset(
     queryset = queryset.prefetch_related(None)
     if kept:
         queryset = queryset.prefetch_related(*kept)
+    level.columns.update(_ordering_columns(queryset))
     return level.apply(queryset)
+
+
+def _ordering_columns(queryset: QuerySet[Any]) -> set[str]:
+    """The queryset's own columns it is ordered by: code that pages by them (DRF's
+    CursorPagination) reads them from the rows, which `.only()` must then keep."""
+    query = queryset.query
+    ordering = query.order_by or (query.get_meta().ordering if query.default_ordering else ())
+    columns = set()
+    for item in ordering:
+        expression = item.expression if isinstance(item, OrderBy) else item
+        if isinstance(expression, F):
+            name = expression.name
+        elif isinstance(expression, str):
+            name = expression.lstrip("-+")
+        else:
+            continue
+        attribute = model_attribute(queryset.model, name)
+        if attribute.kind == COLUMN:
+            columns.add(attribute.name)
+    return columns

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from rest_framework import serializers
 from rest_framework.fields import Field
 
@@ -159,12 +159,14 @@ class FieldSpec:
         prefetch: Any = None,
         requires: Sequence[str] | None = None,
         permissions: Sequence[Any] = (),
+        filter: Q | None = None,
     ) -> None:
         self.name = name
         self.field = field
         self.is_extra = is_extra
         self.prefetch = prefetch
         self.permissions = tuple(permissions)
+        self.filter = filter
         if requires is None:
             requires = getattr(field, "requires", None)
         self.requires = tuple(requires) if requires is not None else None
@@ -213,8 +215,10 @@ class FieldSpec:
         own = self.own_prefetch(lookup)
         if own is not None and own.to_attr:
             return own.to_attr  # type: ignore[no-any-return]
-        if lookup.rsplit("__", 1)[-1] == self.name:
+        if lookup.rsplit("__", 1)[-1] == self.name and self.filter is None:
             return None
+        # A filtered relation never fills the relation's own cache: code that reads
+        # the relation expects all of its rows.
         return f"_eager_{self.name}"
 
     def to_one_attr(self, lookup: str) -> str | None:
@@ -230,7 +234,7 @@ class FieldSpec:
         return own.to_attr or f"_eager_{self.name}"  # type: ignore[no-any-return]
 
 
-_EXTRA_KEYS = {"field", "prefetch", "requires", "permissions"}
+_EXTRA_KEYS = {"field", "prefetch", "requires", "permissions", "filter"}
 
 
 def _extra_specs(serializer_class: type) -> dict[str, FieldSpec]:
@@ -266,6 +270,11 @@ def _extra_specs(serializer_class: type) -> dict[str, FieldSpec]:
                 f"{serializer_class.__name__}.extra[{name!r}]['permissions'] must be a list "
                 f"of DRF permission classes or callables taking the request."
             )
+        filter_ = entry.get("filter")
+        if filter_ is not None and not isinstance(filter_, Q):
+            raise ImproperlyConfigured(
+                f"{serializer_class.__name__}.extra[{name!r}]['filter'] must be a Q object."
+            )
         specs[name] = FieldSpec(
             name,
             entry["field"],
@@ -273,6 +282,7 @@ def _extra_specs(serializer_class: type) -> dict[str, FieldSpec]:
             prefetch=entry.get("prefetch"),
             requires=entry.get("requires"),
             permissions=permissions,
+            filter=filter_,
         )
     return specs
 

@@ -44,6 +44,15 @@ class Shape:
         """Return the shape of the nested serializer `name`, or None."""
         return self._children.get(name)
 
+    def has_path(self, path: str) -> bool:
+        """Return whether the dotted `path` (`author.accounts`) is served."""
+        shape: Shape | None = self
+        for name in path.split("."):
+            if shape is None or name not in shape.fields:
+                return False
+            shape = shape.child(name)
+        return True
+
     def depth(self) -> int:
         """Return how many nested levels the shape reaches."""
         return 1 + max((child.depth() for _, child in self.children), default=0)

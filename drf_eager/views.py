@@ -3,8 +3,8 @@ plans the queryset for it and hands it to the serializer."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from django.core.exceptions import (
     ImproperlyConfigured,
@@ -28,9 +28,43 @@ from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin, resolve_
 from .settings import LIMITS, eager_settings
 from .shape import Shape, ShapeError, ShapeRequest, build_request
 
-__all__ = ["EagerFieldsAPIView", "EagerFieldsViewMixin"]
+__all__ = ["EagerFieldsAPIView", "EagerFieldsViewMixin", "data_predicate"]
 
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+_QuerysetHook = TypeVar("_QuerysetHook", bound=Callable[..., QuerySet[Any]])
+
+
+def data_predicate(*paths: str) -> Callable[[_QuerysetHook], _QuerysetHook]:
+    """Run a view method on the queryset only when the response serves one of `paths`.
+
+        @data_predicate("author", "author.accounts")
+        def with_author_flags(self, queryset):
+            return queryset.annotate(...)
+
+    Paths are dotted serializer field paths. A request that names no shape is
+    served the default fields, so the hooks of the default fields run. Hooks run
+    before the plan, which keeps what they add (see prefetch_queryset()).
+    """
+
+    def decorate(method: _QuerysetHook) -> _QuerysetHook:
+        method.eager_data_predicate = paths  # type: ignore[attr-defined]
+        return method
+
+    return decorate
+
+
+def _data_predicates(view_class: type) -> list[tuple[tuple[str, ...], str]]:
+    found = view_class.__dict__.get("_eager_data_predicates")
+    if found is None:
+        found = [
+            (paths, name)
+            for name in dir(view_class)
+            if not name.startswith("__")
+            and (paths := getattr(getattr(view_class, name, None), "eager_data_predicate", None))
+        ]
+        view_class._eager_data_predicates = found  # type: ignore[attr-defined]
+    return found  # type: ignore[no-any-return]
 
 
 class EagerFieldsViewMixin:
@@ -256,7 +290,13 @@ class EagerFieldsViewMixin:
         return model._default_manager.all()
 
     def prefetch_queryset(self, queryset: QuerySet[Any], shape: Shape) -> QuerySet[Any]:
-        """Return `queryset` loading exactly what `shape` serializes."""
+        """Return `queryset` loading exactly what `shape` serializes.
+
+        The view's @data_predicate methods for the paths the shape serves run first.
+        """
+        for paths, name in _data_predicates(type(self)):
+            if any(shape.has_path(path) for path in paths):
+                queryset = getattr(self, name)(queryset)
         schema = get_schema(self.get_serializer_class())  # type: ignore[attr-defined]
         return prefetch_queryset(
             queryset, schema, shape, related_queryset=self.get_related_queryset

@@ -35,6 +35,8 @@ def test_public_names():
         assert getattr(drf_eager, name) is getattr(serializers, name)
     assert drf_eager.classproperty is django.utils.functional.classproperty
     assert set(drf_eager.__all__) <= set(dir(drf_eager))
+    for name in drf_eager.__all__:
+        assert getattr(drf_eager, name) is not None
 
 
 def test_unknown_attribute():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from drf_eager import requires
+
 
 class Country(models.Model):
     name = models.CharField(max_length=100)
@@ -47,6 +49,11 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    @property
+    @requires("code", "customer.name")
+    def label(self) -> str:
+        return f"{self.code} ({self.customer.name})"
 
     def __str__(self) -> str:
         return self.code

@@ -3,10 +3,10 @@ asks for it, and then in the minimum number of queries."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from rest_framework import serializers
 
-from drf_eager import EagerFieldsModelSerializer, classproperty
+from drf_eager import CountOf, EagerFieldsModelSerializer, Exists, classproperty
 
 from .models import Article, Country, Customer, CustomerProfile, Order
 
@@ -18,7 +18,11 @@ class CountrySerializer(EagerFieldsModelSerializer):
 
     @classproperty
     def extra(cls):
-        return {"customers": {"field": CustomerSerializer(many=True)}}
+        return {
+            "customers": {"field": CustomerSerializer(many=True)},
+            # Computed in the query that loads the countries: no query of its own.
+            "num_customers": {"field": CountOf("customers")},
+        }
 
 
 class CustomerProfileSerializer(EagerFieldsModelSerializer):
@@ -45,7 +49,16 @@ class CustomerSerializer(EagerFieldsModelSerializer):
                 ),
             },
             "articles": {"field": ArticleSerializer(many=True)},
+            # A filtered relation: loaded in one query, into an attribute of its own.
+            "expensive_articles": {
+                "field": ArticleSerializer(source="articles", many=True),
+                "filter": Q(price__gte=50),
+            },
             "profile": {"field": CustomerProfileSerializer()},
+            # Computed fields: one subquery each in the customers' own query.
+            "num_orders": {"field": CountOf("orders")},
+            "num_countries": {"field": CountOf("countries")},
+            "has_profile": {"field": Exists("profile")},
         }
 
 
@@ -59,6 +72,9 @@ class ArticleSerializer(EagerFieldsModelSerializer):
         return {
             "customer": {"field": CustomerSerializer(), "prefetch": True},
             "orders": {"field": OrderSerializer(many=True)},
+            "num_orders": {"field": CountOf("orders")},
+            # A model property that declares what it reads (@requires).
+            "label": {"field": serializers.CharField(read_only=True)},
         }
 
 
@@ -84,3 +100,18 @@ class OrderDetailSerializer(EagerFieldsModelSerializer):
     class Meta:
         model = Order
         fields = ["id", "code", "created_at", "article", "customer_name"]
+
+
+class CustomerSummarySerializer(CustomerSerializer):
+    """Served only by CustomerSummaryView, whose @data_predicate hook annotates
+    `last_order_at` when a response serves it."""
+
+    @classproperty
+    def extra(cls):
+        return {
+            **CustomerSerializer.extra,
+            "last_order_at": {
+                "field": serializers.DateTimeField(read_only=True, allow_null=True),
+                "requires": [],  # the annotation: no column to load
+            },
+        }

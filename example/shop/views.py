@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import render
 from rest_framework import generics, pagination, viewsets
 
-from drf_eager import EagerFieldsViewMixin
+from drf_eager import EagerFieldsViewMixin, data_predicate
 
 from . import serializers
 from .models import Article, Country, Customer, Order
@@ -50,10 +51,16 @@ class CustomerSummaryView(EagerFieldsViewMixin, generics.ListAPIView):
     otherwise."""
 
     queryset = Customer.objects.all()
-    serializer_class = serializers.CustomerSerializer
+    serializer_class = serializers.CustomerSummarySerializer
     pagination_class = ShopPagination
     serializer_extra = "orders"
     serializer_fields = ["name", "orders.code"]
+
+    @data_predicate("last_order_at")
+    def annotate_last_order(self, queryset):
+        """Runs only when the response serves `last_order_at`."""
+        last = Order.objects.filter(customer=OuterRef("pk")).order_by("-created_at")
+        return queryset.annotate(last_order_at=Subquery(last.values("created_at")[:1]))
 
 
 def index(request):
