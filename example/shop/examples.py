@@ -93,6 +93,36 @@ EXAMPLE_REQUESTS = [
         body={"fields": {"name": None, "orders": {"code": None, "created_at": {}}}},
     ),
     Example(
+        "The partial-response syntax with slashes and a star for every default field",
+        "/api/orders/?fields=code,article/code,customer(*)",
+        2,
+    ),
+    Example(
+        "Computed fields: counts and an existence test, one subquery each, no extra query",
+        "/api/customers/?fields=name,num_orders,num_countries,has_profile",
+        2,
+    ),
+    Example(
+        "A computed field below a to-one relation: the relation is prefetched to count",
+        "/api/orders/?fields=code,article(code,num_orders)",
+        3,
+    ),
+    Example(
+        "A filtered relation beside the whole relation: one query each",
+        "/api/customers/?fields=name,articles(code,price),expensive_articles(code,price)",
+        4,
+    ),
+    Example(
+        "A property that declares what it reads (@requires): the customer is JOINed",
+        "/api/articles/?fields=code,label",
+        2,
+    ),
+    Example(
+        "A view hook (@data_predicate) that runs only when its field is served",
+        "/api/customer-summaries/?extra=last_order_at&fields=name,last_order_at",
+        2,
+    ),
+    Example(
         "Unknown names: a 400 naming each bad path and what is allowed, before any query",
         "/api/customers/?extra=ordrs&fields=name,orders.cde",
         0,
@@ -109,6 +139,13 @@ EXAMPLE_REQUESTS = [
         "/api/customers/?extra=orders.customer.orders.customer",
         0,
         status=400,
+    ),
+    Example(
+        "A body larger than MAX_BODY_SIZE: a 413 before it is read",
+        "/api/customers/",
+        0,
+        status=413,
+        body={"fields": {"name": None, "padding": "x" * 20_000}},
     ),
 ]
 
@@ -150,6 +187,7 @@ def run_examples() -> list[dict[str, Any]]:
         result = run(example, client)
         text = json.dumps(result["data"], indent=1)
         result["preview"] = text if len(text) < 600 else text[:600] + "\n…"
-        result["body_text"] = json.dumps(example.body) if example.body else ""
+        body = json.dumps(example.body) if example.body else ""
+        result["body_text"] = body if len(body) < 200 else body[:200] + "…"
         results.append(result)
     return results
