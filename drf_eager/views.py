@@ -3,6 +3,7 @@ plans the queryset for it and hands it to the serializer."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -12,7 +13,8 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.db import models
+from django.conf import settings
+from django.db import connections, models
 from django.db.models import QuerySet
 from django.http import HttpResponseBase
 from rest_framework import generics
@@ -31,6 +33,9 @@ from .shape import Shape, ShapeError, ShapeRequest, build_request
 __all__ = ["EagerFieldsAPIView", "EagerFieldsViewMixin", "data_predicate"]
 
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+#: With DEBUG on, each response of a view with the mixin carries its SQL query count.
+QUERY_COUNT_HEADER = "X-Eager-Queries"
 
 _QuerysetHook = TypeVar("_QuerysetHook", bound=Callable[..., QuerySet[Any]])
 
@@ -309,6 +314,26 @@ class EagerFieldsViewMixin:
             if shape is not None:
                 queryset = self.prefetch_queryset(queryset, shape)
         return queryset
+
+    # Debugging -------------------------------------------------------------------
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not settings.DEBUG:
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc, no-any-return]
+        # With DEBUG on, tell the client what its shape cost.
+        count = 0
+
+        def counter(execute: Any, sql: Any, params: Any, many: Any, context: Any) -> Any:
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with contextlib.ExitStack() as stack:
+            for connection in connections.all():
+                stack.enter_context(connection.execute_wrapper(counter))
+            response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        response[QUERY_COUNT_HEADER] = str(count)
+        return response  # type: ignore[no-any-return]
 
     # Errors ----------------------------------------------------------------------
 

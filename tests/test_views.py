@@ -347,3 +347,14 @@ def test_deeply_nested_bodies_and_parameters_are_400s(api, small_library, settin
     status, data, _ = api.get_json("/books/?fields=" + "a(" * 5000 + "b" + ")" * 5000)
     assert status == 400
     assert data == {"fields": ["Nesting deeper than 32 levels at position 64."]}
+
+
+def test_with_debug_on_the_response_tells_its_query_count(api, small_library, settings):
+    settings.DEBUG = True
+    response = api.get("/books/?extra=tags,author")
+    assert response.status_code == 200
+    assert response["X-Eager-Queries"] == "2"  # books with authors JOINed, tags
+    response = api.get("/books/?extra=nope")
+    assert (response.status_code, response["X-Eager-Queries"]) == (400, "0")
+    settings.DEBUG = False
+    assert "X-Eager-Queries" not in api.get("/books/")
