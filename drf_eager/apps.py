@@ -1,6 +1,9 @@
-"""Django app config: registers the system checks."""
+"""Django app config: registers the system checks, and the drf-spectacular extensions
+when drf-spectacular is installed."""
 
 from __future__ import annotations
+
+from importlib.util import find_spec
 
 from django.apps import AppConfig
 
@@ -11,3 +14,6 @@ class DrfEagerConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the checks
+
+        if find_spec("drf_spectacular") is not None:
+            from .contrib import spectacular  # noqa: F401 - registers the extensions

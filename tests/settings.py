@@ -15,6 +15,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
     "drf_eager",
     "shop",
     "tests",

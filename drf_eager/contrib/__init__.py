@@ -1,0 +1,2 @@
+"""Integrations with optional third-party packages, each imported only when that package
+is installed (see `drf_eager.apps`)."""
