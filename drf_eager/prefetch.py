@@ -430,12 +430,14 @@ def _ordering_columns(queryset: QuerySet[Any]) -> set[str]:
     """The queryset's own columns it is ordered by: code that pages by them (DRF's
     CursorPagination) reads them from the rows, which `.only()` must then keep."""
     query = queryset.query
-    ordering = query.order_by or (query.get_meta().ordering if query.default_ordering else ())
+    ordering = query.order_by
+    if not ordering and query.default_ordering:
+        ordering = query.get_meta().ordering or ()
     columns = set()
     for item in ordering:
         expression = item.expression if isinstance(item, OrderBy) else item
         if isinstance(expression, F):
-            name = expression.name
+            name: str = expression.name  # type: ignore[attr-defined]
         elif isinstance(expression, str):
             name = expression.lstrip("-+")
         else:

@@ -22,3 +22,15 @@ urlpatterns = [
     path("filtered-authors/", views.FilteredAuthorsView.as_view()),
     path("book-api/", views.BookAPIView.as_view()),
 ]
+
+# Integrations (tests/test_integrations.py): django-filter, search, ordering and the three
+# paginators.
+integrations = DefaultRouter()
+integrations.include_root_view = False
+integrations.register("filter-books", views.FilteredBookViewSet, basename="filter-book")
+integrations.register("limit-books", views.LimitOffsetBookViewSet, basename="limit-book")
+integrations.register("cursor-books", views.CursorBookViewSet, basename="cursor-book")
+integrations.register(
+    "cursor-ordered-books", views.CursorOrderingBookViewSet, basename="cursor-ordered-book"
+)
+urlpatterns += [path("", include(integrations.urls))]

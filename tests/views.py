@@ -82,3 +82,64 @@ class BookAPIView(EagerFieldsAPIView):
 
         queryset = self.filter_queryset(self.get_queryset())
         return Response(self.get_serializer(queryset, many=True).data)
+
+
+# Integrations (tests/test_integrations.py): django-filter, DRF's SearchFilter and
+# OrderingFilter, and the three DRF paginators, with shaped responses.
+
+from django_filters.rest_framework import DjangoFilterBackend  # noqa: E402
+from rest_framework import filters  # noqa: E402
+
+
+class BookPageNumberPagination(pagination.PageNumberPagination):
+    page_size = 3
+    page_size_query_param = "page_size"
+
+
+class BookLimitOffsetPagination(pagination.LimitOffsetPagination):
+    default_limit = 3
+
+
+class BookCursorPagination(pagination.CursorPagination):
+    ordering = "-isbn"
+    page_size = 3
+
+
+class FilteredBookViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+    """django-filter, search and ordering, paginated by page number."""
+
+    queryset = models.Book.objects.all()
+    serializer_class = serializers.BookSerializer
+    pagination_class = BookPageNumberPagination
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filterset_fields = {
+        "title": ["exact", "startswith"],
+        "author": ["exact"],
+        "author__name": ["exact"],
+        "tags__name": ["exact"],
+    }
+    search_fields = ["title", "author__name", "tags__name"]
+    ordering_fields = ["title", "isbn", "author__name"]
+
+
+class LimitOffsetBookViewSet(FilteredBookViewSet):
+    pagination_class = BookLimitOffsetPagination
+
+
+class CursorBookViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Cursor pagination ordered by the paginator's own `ordering`."""
+
+    queryset = models.Book.objects.all()
+    serializer_class = serializers.BookSerializer
+    pagination_class = BookCursorPagination
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter]
+    filterset_fields = ["title"]
+    search_fields = ["title", "author__name"]
+
+
+class CursorOrderingBookViewSet(CursorBookViewSet):
+    """Cursor pagination ordered by OrderingFilter (the view's `ordering` by default)."""
+
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    ordering_fields = ["isbn", "title"]
+    ordering = ["isbn"]
