@@ -1,0 +1,1 @@
+"""drf_eager's management commands."""
