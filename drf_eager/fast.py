@@ -1,0 +1,1315 @@
+"""The fast path: serve a Shape from `values_list()` rows, with the output of the DRF path.
+
+The DRF path builds a model instance per row and runs DRF's field machinery on it; once
+N+1 queries are gone, that is most of the cost of a response. The fast path loads, per
+level, one `values_list()` query with the served columns (to-one relations are JOINed
+columns of the same query) and one query per to-many relation, filtered by the parent
+keys exactly as Django's prefetch filters them, and builds the dicts directly with code
+generated once per serializer class and shape.
+
+The output is the DRF path's: the same keys in the same order, and every value goes
+through the DRF field's own `to_representation()`, skipped only where it returns its
+input unchanged (an `IntegerField` on an integer column, a `CharField` on a text
+column). A shape the fast path cannot prove it serves identically gets no plan:
+
+    plan = compile_fast_plan(CustomerSerializer, shape)  # None: use the DRF path
+    if plan is not None:
+        data = plan.serialize(queryset, related_queryset=view.get_related_queryset)
+
+With a paginator, hand it the root rows, so that it counts and slices them without
+building model instances (PageNumberPagination and LimitOffsetPagination only count and
+slice; CursorPagination reads its ordering field from each row: use the DRF path):
+
+    query = plan.prepare(queryset, related_queryset=view.get_related_queryset)
+    page = view.paginate_queryset(query.rows)
+    data = query.serialize(page)
+
+`fast_plan_refusal()` tells why a shape gets no plan. `FastPlan.prepare()` raises
+`FastPathUnavailable`, before any query, for a queryset it cannot serve.
+
+What gets no plan, because the DRF path's output there is code the fast path cannot see
+through: a serializer (or list serializer) class that overrides `to_representation`,
+`get_attribute`, `get_fields`, `fields`, `__init__`, `bind` or `many_init`; a field
+class other than DRF's standard model field classes, or a subclass overriding
+`to_representation`, `get_attribute` or `bind` (SerializerMethodField, computed fields,
+ModelField, FileField, StringRelatedField, hyperlinked fields ...); `source='*'` on a
+field that is not a serializer; a source that is a property, a method, an annotation or
+a generic foreign key, or goes through a to-many relation; a model field read through a
+descriptor other than Django's plain one; `prefetch: False`; a callable default on a
+dotted source; a foreign key on the way with `db_constraint=False`; a relation that does
+not point at its parent's primary key; a sliced Prefetch queryset of a to-one or a
+generic relation (Django refuses it too). Sliced Prefetch querysets of reverse foreign
+keys and many-to-many relations are served: they are filtered with Django's own window
+function, as the prefetch filters them.
+
+Queries: one for the root rows, one per relation loaded by a query of its own (none for
+a relation without parent rows), as the planned DRF path. A `prefetch_related()` of the
+root queryset that the shape does not serve is not run (the DRF path runs it for
+nothing); one it serves is the base of its relation, as in the planner.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from inspect import getattr_static
+from typing import Any, NamedTuple
+
+from django.core.exceptions import FieldDoesNotExist
+from django.core.signals import setting_changed
+from django.db import models
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.fields.related_descriptors import (
+    ForeignKeyDeferredAttribute,
+    ForwardManyToOneDescriptor,
+    ForwardOneToOneDescriptor,
+    ManyToManyDescriptor,
+    ReverseManyToOneDescriptor,
+    ReverseOneToOneDescriptor,
+    _filter_prefetch_queryset,
+)
+from django.db.models.query import ModelIterable
+from django.db.models.query_utils import DeferredAttribute
+from rest_framework import fields as drf_fields
+from rest_framework import relations, serializers
+from rest_framework.fields import Field, empty
+from rest_framework.settings import api_settings
+
+from .prefetch import RelatedQuerysetGetter
+from .schema import COLUMN, TO_MANY, TO_ONE, Attribute, FieldSpec, get_schema, model_attribute
+from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin
+from .shape import Shape
+
+__all__ = [
+    "SUBQUERY_THRESHOLD",
+    "FastPathUnavailable",
+    "FastPlan",
+    "FastQuery",
+    "compile_fast_plan",
+    "fast_plan_refusal",
+]
+
+#: From this many parent rows on, a to-many relation of the root rows is filtered by a
+#: subquery of the root queryset instead of a literal list of keys, when the whole
+#: (unsliced) root queryset is served: cheaper to send and to plan for the database.
+SUBQUERY_THRESHOLD = 500
+
+SEP = "__"
+
+
+class FastPathUnavailable(Exception):
+    """The fast path cannot serve this: serve it with the DRF path.
+
+    `FastPlan.prepare()` raises it before any query is sent.
+    """
+
+
+# The plan ------------------------------------------------------------------------
+
+
+class _Prefix(NamedTuple):
+    """Where a JOINed model sits in a query: `query` prefixes `values()` lookups, `attr`
+    prefixes the attribute path a prefetch lookup follows (they differ where a reverse
+    one-to-one's `related_query_name` is not its accessor)."""
+
+    query: str = ""
+    attr: str = ""
+    # Below a foreign key: (the foreign key's own lookup, the field it points at).
+    trim: tuple[str, str] | None = None
+
+    def join(self, attribute: Attribute, model: type[models.Model]) -> _Prefix:
+        trim = None
+        if attribute.local_field is not None:
+            fk = model._meta.get_field(attribute.name)
+            trim = (self.lookup(fk.name), fk.target_field.name)  # type: ignore[union-attr]
+        return _Prefix(self.query + attribute.lookup + SEP, self.attr + attribute.name + SEP, trim)
+
+    def lookup(self, name: str) -> str:
+        """The values() lookup of the field `name` of the model at this prefix.
+
+        The field a foreign key points at is the foreign key's own column (Django
+        selects `author_id` for `author__id`): one lookup per column, as the window
+        function Django filters sliced prefetches with drops a column selected twice.
+        """
+        if self.trim is not None and name == self.trim[1]:
+            return self.trim[0]
+        return self.query + name
+
+
+_ROOT = _Prefix()
+
+
+# What one row becomes, as a tree of nodes compiled to Python source by _Writer.
+
+
+@dataclass(frozen=True)
+class _Value:
+    """`row[col]`, through the converter `env[conv]` unless it is None."""
+
+    col: int
+    conv: int | None = None
+
+
+@dataclass(frozen=True)
+class _Const:
+    """`env[slot]` through `env[conv]` (a field's default), or None when slot is None."""
+
+    slot: int | None = None
+    conv: int | None = None
+
+
+@dataclass(frozen=True)
+class _Raise:
+    """Call `env[slot]`, which raises what the DRF path raises."""
+
+    slot: int
+
+
+@dataclass(frozen=True)
+class _Skip:
+    """The key is left out, as DRF leaves out a field that raised SkipField."""
+
+
+@dataclass(frozen=True)
+class _If:
+    """`absent` when `row[col]` is None (a to-one relation is missing), else `present`."""
+
+    col: int
+    absent: _Node
+    present: _Node
+
+
+@dataclass(frozen=True)
+class _Object:
+    """A serializer's dict: its keys in field order."""
+
+    entries: tuple[tuple[str, _Node], ...]
+
+
+@dataclass(frozen=True)
+class _Related:
+    """The rows of the query's relation number `group`, by the parent key `row[col]`."""
+
+    group: int
+    col: int
+    many: bool
+
+
+_Node = _Value | _Const | _Raise | _Skip | _If | _Object | _Related
+_NONE = _Const()
+_SKIP = _Skip()
+
+# Relations loaded by a query of their own.
+REVERSE_FK = "reverse_fk"
+MANY_TO_MANY = "many_to_many"
+GENERIC = "generic"
+FORWARD_ONE = "forward_one"  # a to-one relation with the user's own Prefetch queryset
+REVERSE_ONE = "reverse_one"
+
+
+class _Query:
+    """One `values_list()` query: a level's own columns and those JOINed into it."""
+
+    def __init__(self, model: type[models.Model], is_root: bool = False) -> None:
+        self.model = model
+        self.is_root = is_root
+        self.lookups: list[str] = []
+        self._index: dict[str, int] = {}
+        self.relations: list[_Relation] = []
+        self.node: _Node = _NONE
+        self.key: int | None = None  # the column child rows are grouped by
+        self.key_conv: int | None = None
+        self.many = True
+        self.source = ""
+        self.build: Callable[[Iterable[tuple[Any, ...]], tuple[Any, ...], Sequence[Any]], Any]
+
+    def column(self, lookup: str) -> int:
+        """Return the index of `lookup` in the rows, adding it to the query."""
+        index = self._index.get(lookup)
+        if index is None:
+            index = self._index[lookup] = len(self.lookups)
+            self.lookups.append(lookup)
+        return index
+
+    def walk(self) -> Iterable[_Query]:
+        yield self
+        for relation in self.relations:
+            yield from relation.query.walk()
+
+
+@dataclass
+class _Relation:
+    """A relation loaded by a query of its own, filtered by the keys of its parent rows."""
+
+    kind: str
+    path: str  # the serializer field path, for get_related_queryset() and messages
+    model: type[models.Model]  # the related model
+    parent_model: type[models.Model] | None  # None: the root queryset's model
+    parent_col: int  # the parent key in the parent rows
+    query: _Query
+    lookup: str  # what the parent keys filter
+    own: QuerySet[Any] | None  # the user's Prefetch queryset
+    root_lookup: str | None  # matched against the root queryset's prefetch_related()
+    filter: Q | None  # the extra's `filter`
+    by_subquery: bool  # the parent key is the root rows' primary key
+    through_table: str | None = None  # many-to-many
+    content_type_field: str | None = None  # generic relation
+    for_concrete_model: bool = True
+
+
+class _Env:
+    """The constants and converters the generated code reads, by slot."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        # Slots holding a DateTimeField's to_representation, re-bound per request to a
+        # copy whose time zone is resolved once (see FastPlan._env()).
+        self.datetimes: dict[int, drf_fields.DateTimeField] = {}
+
+    def add(self, value: Any) -> int:
+        self.values.append(value)
+        return len(self.values) - 1
+
+
+# Fields whose to_representation() the fast path calls as the DRF path does. A subclass
+# that overrides it, or get_attribute() or bind(), is refused: its output is its own.
+_VALUE_REPRESENTATIONS = frozenset(
+    cls.to_representation  # type: ignore[attr-defined]
+    for cls in (
+        drf_fields.BooleanField,
+        drf_fields.CharField,
+        drf_fields.UUIDField,
+        drf_fields.IntegerField,
+        drf_fields.BigIntegerField,
+        drf_fields.FloatField,
+        drf_fields.DecimalField,
+        drf_fields.DateTimeField,
+        drf_fields.DateField,
+        drf_fields.TimeField,
+        drf_fields.DurationField,
+        drf_fields.ChoiceField,
+        drf_fields.ListField,
+        drf_fields.DictField,
+        drf_fields.JSONField,
+        drf_fields.ReadOnlyField,
+        drf_fields._UnvalidatedField,
+    )
+)
+
+# Model field classes whose values are always `str` / `int`: CharField.to_representation
+# (`str(value)`) and IntegerField.to_representation (`int(value)`, also BigIntegerField's
+# unless it coerces to strings) return them as they are.
+_STR_COLUMNS = frozenset(
+    {models.CharField, models.TextField, models.SlugField, models.EmailField, models.URLField}
+)
+_INT_COLUMNS = frozenset(
+    {
+        models.AutoField,
+        models.BigAutoField,
+        models.SmallAutoField,
+        models.IntegerField,
+        models.BigIntegerField,
+        models.SmallIntegerField,
+        models.PositiveIntegerField,
+        models.PositiveBigIntegerField,
+        models.PositiveSmallIntegerField,
+    }
+)
+
+# Where the serializer methods the output depends on may come from.
+_SERIALIZER_HOOKS = (
+    "__init__",
+    "many_init",
+    "to_representation",
+    "get_attribute",
+    "get_fields",
+    "fields",
+    "_readable_fields",
+    "bind",
+)
+_STANDARD_SERIALIZERS = frozenset(
+    {
+        object,
+        Field,
+        serializers.BaseSerializer,
+        serializers.Serializer,
+        serializers.ModelSerializer,
+        serializers.HyperlinkedModelSerializer,
+        serializers.ListSerializer,
+        EagerFieldsSerializerMixin,
+    }
+)
+
+_TO_ONE_DESCRIPTORS = (ForwardManyToOneDescriptor, ForwardOneToOneDescriptor)
+
+
+def _definer(cls: type, name: str) -> type | None:
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            return klass
+    return None
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+class _Compiler:
+    """Walks the serializer tree of a shape, as the DRF path would instantiate it, and
+    builds the queries and the nodes. Raises FastPathUnavailable with the reason."""
+
+    def __init__(self) -> None:
+        self.env = _Env()
+
+    # Serializers -------------------------------------------------------------------
+
+    def root(self, serializer_class: type, shape: Shape) -> _Query:
+        schema = get_schema(serializer_class)
+        model = schema.model
+        if model is None:
+            raise FastPathUnavailable(f"{schema.label} has no Meta.model.")
+        self.check_class(serializer_class, schema.label)
+        meta = getattr(serializer_class, "Meta", None)
+        list_class = getattr(meta, "list_serializer_class", None)
+        if list_class is not None:
+            self.check_class(list_class, schema.label)
+        serializer = serializer_class(context={SHAPE_CONTEXT_KEY: shape})
+        query = _Query(model, is_root=True)
+        query.column(model._meta.pk.name)
+        query.node = self.object(query, _ROOT, model, serializer, "")
+        return query
+
+    def check_class(self, cls: type, path: str) -> None:
+        for name in _SERIALIZER_HOOKS:
+            definer = _definer(cls, name)
+            if definer is not None and definer not in _STANDARD_SERIALIZERS:
+                raise FastPathUnavailable(
+                    f"'{path or cls.__name__}': {cls.__name__} overrides {name}() "
+                    f"(in {definer.__name__})."
+                )
+
+    def object(
+        self,
+        query: _Query,
+        prefix: _Prefix,
+        model: type[models.Model],
+        serializer: serializers.BaseSerializer,  # type: ignore[type-arg]
+        path: str,
+    ) -> _Object:
+        self.check_class(type(serializer), path)
+        schema = get_schema(type(serializer))
+        entries = []
+        for field in serializer._readable_fields:  # type: ignore[attr-defined]
+            name = field.field_name
+            spec = schema.defaults.get(name) or schema.extras.get(name)
+            field_path = _join(path, name)
+            if spec is None:
+                raise FastPathUnavailable(f"'{field_path}' is not a field the schema knows.")
+            if spec.prefetch is False:
+                raise FastPathUnavailable(
+                    f"'{field_path}' has prefetch=False: the DRF path loads it row by row."
+                )
+            if field.source not in (spec.source, schema.read_source(name)):
+                raise FastPathUnavailable(f"'{field_path}': its source changed at run time.")
+            node = self.field(query, prefix, model, spec, field, field_path)
+            entries.append((name, node))
+        return _Object(tuple(entries))
+
+    def field(
+        self,
+        query: _Query,
+        prefix: _Prefix,
+        model: type[models.Model],
+        spec: FieldSpec,
+        field: Field,
+        path: str,
+    ) -> _Node:
+        if isinstance(field, serializers.ListSerializer):
+            return self.many_serializer(query, prefix, model, spec, field, path)
+        if isinstance(field, serializers.BaseSerializer):
+            return self.one_serializer(query, prefix, model, spec, field, path)
+        if isinstance(field, relations.ManyRelatedField):
+            return self.many_related(query, prefix, model, spec, field, path)
+        if isinstance(field, relations.RelatedField):
+            return self.one_related(query, prefix, model, spec, field, path)
+        return self.value(query, prefix, model, spec, field, path)
+
+    # Sources -----------------------------------------------------------------------
+
+    def walk(
+        self,
+        query: _Query,
+        prefix: _Prefix,
+        model: type[models.Model],
+        attrs: list[str],
+        field: Field,
+        path: str,
+    ) -> tuple[_Prefix, type[models.Model], list[tuple[int, _Node]]]:
+        """Follow the to-one relations `attrs` of a dotted source; return where the
+        last one is JOINed, its model, and the guards of the ones that may be missing.
+
+        A missing forward relation makes DRF's get_attribute() fail on the next
+        attribute (the field's default, null, skip or the error); a missing reverse
+        one-to-one raises ObjectDoesNotExist, which DRF turns into None.
+        """
+        guards: list[tuple[int, _Node]] = []
+        for attr in attrs:
+            attribute = model_attribute(model, attr)
+            if attribute.kind != TO_ONE:
+                raise FastPathUnavailable(
+                    f"'{path}': its source goes through '{attr}', which is not a to-one "
+                    f"relation of {model.__name__}."
+                )
+            presence = self.presence(query, prefix, model, attribute, path)
+            if presence is not None:
+                forward = attribute.local_field is not None
+                guards.append((presence, self.missing(field, path) if forward else _NONE))
+            prefix = prefix.join(attribute, model)
+            model = attribute.related_model  # type: ignore[assignment]
+        return prefix, model, guards
+
+    def presence(
+        self,
+        query: _Query,
+        prefix: _Prefix,
+        model: type[models.Model],
+        attribute: Attribute,
+        path: str,
+    ) -> int | None:
+        """Return the column that is None when the to-one `attribute` is missing, or
+        None when it never is (a non-null foreign key)."""
+        _check_descriptor(model, attribute, path)
+        if attribute.local_field is not None:  # forward: the foreign key column
+            fk = model._meta.get_field(attribute.name)
+            if not fk.db_constraint:  # type: ignore[union-attr]
+                # A dangling key would be None in the DRF path and a row of Nones here.
+                raise FastPathUnavailable(
+                    f"'{path}': {model.__name__}.{fk.name} has db_constraint=False."
+                )
+            if not fk.null:
+                return None
+            return query.column(prefix.lookup(attribute.local_field))
+        related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
+        return query.column(prefix.join(attribute, model).lookup(related._meta.pk.name))
+
+    def missing(self, field: Field, path: str) -> _Node:
+        """What DRF's Field.get_attribute() gives when an attribute on the way is None."""
+        if field.default is not empty:
+            if callable(field.default):
+                raise FastPathUnavailable(f"'{path}' has a callable default.")
+            if field.default is None:
+                return _NONE
+            conv = self.env.add(field.to_representation)
+            self.datetime(conv, field)
+            return _Const(self.env.add(field.default), conv)
+        if field.allow_null:
+            return _NONE
+        if not field.required:
+            return _SKIP
+        return _Raise(self.env.add(_raiser(path)))
+
+    def source(self, spec: FieldSpec, path: str) -> list[str]:
+        if spec.source == "*":
+            raise FastPathUnavailable(f"'{path}' has source='*'.")
+        return spec.source.split(".")
+
+    def column_field(
+        self, model: type[models.Model], attr: str, path: str
+    ) -> tuple[str, models.Field[Any, Any]]:
+        """Return the values() lookup and the model field of the column `attr`, refusing
+        what is not a plain column (a property, a method, a file field's descriptor)."""
+        attribute = model_attribute(model, attr)
+        if attribute.kind != COLUMN:
+            what = "a relation" if attribute.kind != "unknown" else "not a model field"
+            raise FastPathUnavailable(
+                f"'{path}' reads {model.__name__}.{attr}, which is {what} (a property or a "
+                f"method of the model cannot be read from values())."
+            )
+        model_field = model._meta.get_field(attribute.name)
+        if attr == "pk":
+            plain = getattr_static(model, "pk", None) is vars(models.Model)["pk"]
+        else:
+            descriptor = getattr_static(model, attr, None)
+            plain = (
+                type(descriptor) in (DeferredAttribute, ForeignKeyDeferredAttribute)
+                and descriptor.field is model_field  # type: ignore[union-attr]
+            )
+        if not plain:
+            raise FastPathUnavailable(
+                f"'{path}': {model.__name__}.{attr} is not read through Django's plain "
+                f"field descriptor."
+            )
+        return attribute.name, model_field  # type: ignore[return-value]
+
+    # Value fields ------------------------------------------------------------------
+
+    def check_value_field(self, field: Field, path: str) -> None:
+        self.check_representation(field, path)
+        cls = type(field)
+        if cls.get_attribute is not Field.get_attribute or cls.bind is not Field.bind:
+            raise FastPathUnavailable(
+                f"'{path}': {cls.__name__} overrides get_attribute() or bind()."
+            )
+
+    def check_representation(self, field: Field, path: str) -> None:
+        cls = type(field)
+        if cls.to_representation not in _VALUE_REPRESENTATIONS:
+            raise FastPathUnavailable(
+                f"'{path}': {cls.__name__} is not one of DRF's standard model field classes "
+                f"(or overrides to_representation())."
+            )
+        child = getattr(field, "child", None)  # ListField, DictField
+        if child is not None:
+            self.check_representation(child, path)
+
+    def converter(self, field: Field, model_field: models.Field[Any, Any] | None) -> int | None:
+        """Return the slot of `field.to_representation`, or None where it returns the
+        value as it is."""
+        representation = type(field).to_representation
+        if representation is drf_fields.ReadOnlyField.to_representation:
+            return None
+        column = type(model_field)
+        if representation is drf_fields.CharField.to_representation and column in _STR_COLUMNS:
+            return None
+        if column in _INT_COLUMNS and (
+            representation is drf_fields.IntegerField.to_representation
+            or (
+                representation is drf_fields.BigIntegerField.to_representation
+                # Read at call time; settings change only with setting_changed, which
+                # drops the compiled plans.
+                and not getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
+            )
+        ):
+            return None
+        slot = self.env.add(field.to_representation)
+        self.datetime(slot, field)
+        return slot
+
+    def datetime(self, slot: int, field: Field) -> None:
+        # DateTimeField looks the current time zone up for every value; it cannot
+        # change during one response, so a copy resolves it once (FastPlan._env()).
+        cls = type(field)
+        if (
+            isinstance(field, drf_fields.DateTimeField)
+            and not hasattr(field, "timezone")
+            and cls.default_timezone is drf_fields.DateTimeField.default_timezone
+            and cls.enforce_timezone is drf_fields.DateTimeField.enforce_timezone
+        ):
+            self.env.datetimes[slot] = field
+
+    def value(
+        self,
+        query: _Query,
+        prefix: _Prefix,
+        model: type[models.Model],
+        spec: FieldSpec,
+        field: Field,
+        path: str,
+    ) -> _Node:
+        self.check_value_field(field, path)
+        attrs = self.source(spec, path)
+        prefix, model, guards = self.walk(query, prefix, model, attrs[:-1], field, path)
+        lookup, model_field = self.column_field(model, attrs[-1], path)
+        node = _Value(query.column(prefix.lookup(lookup)), self.converter(field, model_field))
+        return _guarded(guards, node)
+
+    # Related fields ----------------------------------------------------------------
+
+    def one_related(
+        self,
+        query: _Query,
+        prefix: _Prefix,
+        model: type[models.Model],
+        spec: FieldSpec,
+        field: relations.RelatedField,  # type: ignore[type-arg]
+        path: str,
+    ) -> _Node:
+        cls = type(field)
+        if cls.get_attribute is not relations.RelatedField.get_attribute or (
+            cls.bind is not Field.bind
+        ):
+            raise FastPathUnavailable(f"'{path}': {cls.__name__} overrides get_attribute().")
+        attrs = self.source(spec, path)
+        prefix, model, guards = self.walk(query, prefix, model, attrs[:-1], field, path)
+        attribute = model_attribute(model, attrs[-1])
+        if attribute.kind != TO_ONE:
+            raise FastPathUnavailable(f"'{path}' is a related field on a non to-one source.")
+        related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
+        if self.pk_related(field):
+            # The primary key, read from the foreign key column without a JOIN (DRF's
+            # PKOnlyObject), or from the JOINed row of a reverse one-to-one.
+            if attribute.local_field is not None:
+                _check_descriptor(model, attribute, path)
+                lookup = prefix.lookup(attribute.local_field)
+            else:
+                lookup = prefix.join(attribute, model).lookup(related._meta.pk.name)
+            return _guarded(guards, _Value(query.column(lookup), self.pk_converter(field, path)))
+        if self.slug_related(field):
+            presence = self.presence(query, prefix, model, attribute, path)
+            slug = field.slug_field  # type: ignore[attr-defined]
+            column, _ = self.column_field(related, slug, path)
+            node: _Node = _Value(query.column(prefix.join(attribute, model).lookup(column)))
+            if presence is not None:
+                node = _If(presence, _NONE, node)
+            return _guarded(guards, node)
+        raise FastPathUnavailable(
+            f"'{path}': {cls.__name__} is not a primary key or slug related field."
+        )
+
+    def pk_related(self, field: Field) -> bool:
+        cls = type(field)
+        return (
+            cls.to_representation is relations.PrimaryKeyRelatedField.to_representation
+            and cls.use_pk_only_optimization
+            is relations.PrimaryKeyRelatedField.use_pk_only_optimization
+        )
+
+    def slug_related(self, field: Field) -> bool:
+        cls = type(field)
+        return (
+            cls.to_representation is relations.SlugRelatedField.to_representation
+            and cls.use_pk_only_optimization is relations.RelatedField.use_pk_only_optimization
+            and SEP not in field.slug_field  # type: ignore[attr-defined]
+        )
+
+    def pk_converter(self, field: Field, path: str) -> int | None:
+        pk_field = field.pk_field  # type: ignore[attr-defined]
+        if pk_field is None:
+            return None
+        self.check_representation(pk_field, path)
+        slot = self.env.add(pk_field.to_representation)
+        self.datetime(slot, pk_field)
+        return slot
+
+    def many_related(
+        self,
+        query: _Query,
+        prefix: _Prefix,
+        model: type[models.Model],
+        spec: FieldSpec,
+        field: relations.ManyRelatedField,
+        path: str,
+    ) -> _Node:
+        cls = type(field)
+        if (
+            cls.get_attribute is not relations.ManyRelatedField.get_attribute
+            or cls.to_representation is not relations.ManyRelatedField.to_representation
+        ):
+            raise FastPathUnavailable(f"'{path}': {cls.__name__} overrides its methods.")
+        child = field.child_relation
+        attrs = self.source(spec, path)
+        prefix, model, guards = self.walk(query, prefix, model, attrs[:-1], field, path)
+
+        def item(child_query: _Query) -> _Node:
+            related = child_query.model
+            if self.pk_related(child):
+                pk = child_query.column(related._meta.pk.name)
+                return _Value(pk, self.pk_converter(child, path))
+            if self.slug_related(child):
+                slug = child.slug_field  # type: ignore[attr-defined]
+                column, _ = self.column_field(related, slug, path)
+                return _Value(child_query.column(column))
+            raise FastPathUnavailable(
+                f"'{path}': {type(child).__name__} is not a primary key or slug related field."
+            )
+
+        node = self.to_many(query, prefix, model, spec, attrs, path, item)
+        return _guarded(guards, node)
+
+    # Nested serializers ------------------------------------------------------------
+
+    def one_serializer(
+        self,
+        query: _Query,
+        prefix: _Prefix,
+        model: type[models.Model],
+        spec: FieldSpec,
+        field: serializers.BaseSerializer,  # type: ignore[type-arg]
+        path: str,
+    ) -> _Node:
+        if spec.source == "*":  # the same row, seen by another serializer
+            return self.object(query, prefix, model, field, path)
+        attrs = self.source(spec, path)
+        prefix, model, guards = self.walk(query, prefix, model, attrs[:-1], field, path)
+        attribute = model_attribute(model, attrs[-1])
+        if attribute.kind != TO_ONE:
+            raise FastPathUnavailable(f"'{path}' is a nested serializer on a non to-one source.")
+        related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
+        own = spec.own_prefetch(SEP.join(attrs))
+        if own is not None and own.queryset is not None:
+            node: _Node = self.own_to_one(query, prefix, model, attribute, own, field, path)
+        else:
+            presence = self.presence(query, prefix, model, attribute, path)
+            node = self.object(query, prefix.join(attribute, model), related, field, path)
+            if presence is not None:
+                node = _If(presence, _NONE, node)
+        return _guarded(guards, node)
+
+    def many_serializer(
+        self,
+        query: _Query,
+        prefix: _Prefix,
+        model: type[models.Model],
+        spec: FieldSpec,
+        field: serializers.ListSerializer,  # type: ignore[type-arg]
+        path: str,
+    ) -> _Node:
+        self.check_class(type(field), path)
+        attrs = self.source(spec, path)
+        prefix, model, guards = self.walk(query, prefix, model, attrs[:-1], field, path)
+
+        def item(child_query: _Query) -> _Node:
+            return self.object(child_query, _ROOT, child_query.model, field.child, path)
+
+        node = self.to_many(query, prefix, model, spec, attrs, path, item)
+        return _guarded(guards, node)
+
+    # Relations with a query of their own --------------------------------------------
+
+    def to_many(
+        self,
+        query: _Query,
+        prefix: _Prefix,
+        model: type[models.Model],
+        spec: FieldSpec,
+        attrs: list[str],
+        path: str,
+        item: Callable[[_Query], _Node],
+    ) -> _Related:
+        attribute = model_attribute(model, attrs[-1])
+        if attribute.kind != TO_MANY:
+            raise FastPathUnavailable(f"'{path}' is a list on a non to-many source.")
+        related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
+        descriptor = getattr_static(model, attribute.name, None)
+        own = spec.own_prefetch(SEP.join(attrs))
+        own_queryset = own.queryset if own is not None else None
+        child = _Query(related)
+        child.column(related._meta.pk.name)
+        pk = model._meta.pk
+        relation = _Relation(
+            kind="",
+            path=path,
+            model=related,
+            parent_model=None if query.is_root and not prefix.query else model,
+            parent_col=query.column(prefix.lookup(pk.name)),
+            query=child,
+            lookup="",
+            own=own_queryset,
+            root_lookup=prefix.attr + attribute.name if query.is_root else None,
+            filter=spec.filter,
+            by_subquery=query.is_root and not prefix.query,
+        )
+        if type(descriptor) is ReverseManyToOneDescriptor:
+            fk = descriptor.field
+            self.check_target(fk, pk, path)
+            relation.kind, relation.lookup = REVERSE_FK, fk.name
+            child.key = child.column(fk.name)
+        elif type(descriptor) is ManyToManyDescriptor:
+            rel = descriptor.rel
+            if descriptor.reverse:
+                query_name, source = rel.field.name, rel.field.m2m_reverse_field_name()
+            else:
+                query_name, source = rel.field.related_query_name(), rel.field.m2m_field_name()
+            if query_name.endswith("+"):
+                raise FastPathUnavailable(f"'{path}': a many-to-many without a query name.")
+            through = rel.through
+            self.check_target(through._meta.get_field(source), pk, path)
+            relation.kind, relation.lookup = MANY_TO_MANY, query_name
+            relation.through_table = through._meta.db_table
+            child.key = child.column(query_name)
+        elif _is_generic(descriptor):
+            generic = descriptor.field
+            relation.kind, relation.lookup = GENERIC, generic.object_id_field_name
+            relation.content_type_field = generic.content_type_field_name
+            relation.for_concrete_model = generic.for_concrete_model
+            child.key = child.column(generic.object_id_field_name)
+            # Django matches `pk.to_python(object_id)` with the parent's primary key.
+            child.key_conv = self.env.add(pk.to_python)
+        else:
+            raise FastPathUnavailable(f"'{path}': {attribute.name} is not a plain relation.")
+        if own_queryset is not None:
+            _check_queryset(own_queryset, related, path, sliced=relation.kind != GENERIC)
+        child.node = item(child)
+        query.relations.append(relation)
+        return _Related(len(query.relations) - 1, relation.parent_col, many=True)
+
+    def own_to_one(
+        self,
+        query: _Query,
+        prefix: _Prefix,
+        model: type[models.Model],
+        attribute: Attribute,
+        own: Prefetch,
+        field: serializers.BaseSerializer,  # type: ignore[type-arg]
+        path: str,
+    ) -> _Related:
+        """A to-one relation with the user's Prefetch queryset: a query of its own, as
+        the planner prefetches it (a JOIN would drop the user's filter)."""
+        related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
+        descriptor = getattr_static(model, attribute.name, None)
+        _check_queryset(own.queryset, related, path, sliced=False)
+        child = _Query(related)
+        child.column(related._meta.pk.name)
+        child.many = False
+        if type(descriptor) in _TO_ONE_DESCRIPTORS:
+            fk = descriptor.field
+            if len(fk.foreign_related_fields) != 1:
+                raise FastPathUnavailable(f"'{path}': a multi-column relation.")
+            target = fk.target_field
+            kind, lookup, parent = FORWARD_ONE, target.name, prefix.lookup(fk.name)
+            child.key = child.column(target.name)
+        elif type(descriptor) is ReverseOneToOneDescriptor:
+            fk = descriptor.related.field
+            self.check_target(fk, model._meta.pk, path)
+            kind, lookup, parent = REVERSE_ONE, fk.name, prefix.lookup(model._meta.pk.name)
+            child.key = child.column(fk.name)
+        else:
+            raise FastPathUnavailable(f"'{path}': {attribute.name} is not a plain relation.")
+        relation = _Relation(
+            kind=kind,
+            path=path,
+            model=related,
+            parent_model=model,
+            parent_col=query.column(parent),
+            query=child,
+            lookup=lookup,
+            own=own.queryset,
+            root_lookup=None,
+            filter=None,
+            by_subquery=False,
+        )
+        child.node = self.object(child, _ROOT, related, field, path)
+        query.relations.append(relation)
+        return _Related(len(query.relations) - 1, relation.parent_col, many=False)
+
+    def check_target(self, fk: Any, pk: Any, path: str) -> None:
+        if len(fk.foreign_related_fields) != 1 or fk.target_field != pk:
+            raise FastPathUnavailable(
+                f"'{path}': the relation does not point at the primary key of its parent."
+            )
+
+
+def _is_generic(descriptor: object) -> bool:
+    try:
+        from django.contrib.contenttypes.fields import ReverseGenericManyToOneDescriptor
+    except ImportError:  # pragma: no cover - contenttypes is not installed
+        return False
+    return type(descriptor) is ReverseGenericManyToOneDescriptor
+
+
+def _check_descriptor(model: type[models.Model], attribute: Attribute, path: str) -> None:
+    """Refuse a to-one relation read through a descriptor other than Django's own."""
+    descriptor = type(getattr_static(model, attribute.name, None))
+    if attribute.local_field is not None:
+        plain = descriptor in _TO_ONE_DESCRIPTORS
+    else:
+        plain = descriptor is ReverseOneToOneDescriptor
+    if not plain:
+        raise FastPathUnavailable(f"'{path}': {attribute.name} has a custom descriptor.")
+
+
+def _guarded(guards: list[tuple[int, _Node]], node: _Node) -> _Node:
+    for column, absent in reversed(guards):
+        node = _If(column, absent, node)
+    return node
+
+
+def _raiser(path: str) -> Callable[[], Any]:
+    def fail() -> Any:
+        raise AttributeError(
+            f"Got AttributeError when attempting to get a value for field '{path}': a "
+            f"relation on the way is None and the field has no default, is not "
+            f"allow_null and is required."
+        )
+
+    return fail
+
+
+def _check_queryset(queryset: Any, model: type[models.Model], path: str, *, sliced: bool) -> None:
+    """Refuse a queryset whose rows values() could not reproduce."""
+    where = f"'{path}'" if path else "The root queryset"
+    if not isinstance(queryset, QuerySet) or queryset._iterable_class is not ModelIterable:
+        raise FastPathUnavailable(f"{where}: not a queryset of model instances.")
+    if queryset.model._meta.concrete_model is not model._meta.concrete_model:
+        raise FastPathUnavailable(f"{where}: a queryset of {queryset.model.__name__}.")
+    query = queryset.query
+    if query.combinator:
+        raise FastPathUnavailable(f"{where}: a {query.combinator}() queryset.")
+    if query.extra or query.extra_tables:
+        raise FastPathUnavailable(f"{where}: a queryset with extra().")
+    if query.distinct_fields:
+        raise FastPathUnavailable(f"{where}: a queryset with distinct(*fields).")
+    if query.is_sliced and not sliced:
+        raise FastPathUnavailable(f"{where}: a sliced queryset.")
+
+
+# Code generation ----------------------------------------------------------------------
+
+
+def _can_skip(node: _Node) -> bool:
+    if isinstance(node, _Skip):
+        return True
+    if isinstance(node, _If):
+        return _can_skip(node.absent) or _can_skip(node.present)
+    return False
+
+
+class _Writer:
+    """Writes the Python source that turns a query's rows into dicts."""
+
+    def __init__(self) -> None:
+        self.env: set[int] = set()
+        self.groups: set[int] = set()
+        self.helpers: list[list[str]] = []
+
+    def expr(self, node: _Node) -> str:
+        if isinstance(node, _Value):
+            cell = f"row[{node.col}]"
+            if node.conv is None:
+                return cell
+            self.env.add(node.conv)
+            return f"(None if {cell} is None else e{node.conv}({cell}))"
+        if isinstance(node, _Const):
+            if node.slot is None:
+                return "None"
+            self.env.add(node.slot)
+            if node.conv is None:
+                return f"e{node.slot}"
+            self.env.add(node.conv)
+            return f"e{node.conv}(e{node.slot})"
+        if isinstance(node, _Raise):
+            self.env.add(node.slot)
+            return f"e{node.slot}()"
+        if isinstance(node, _If):
+            absent, present = self.expr(node.absent), self.expr(node.present)
+            return f"({absent} if row[{node.col}] is None else {present})"
+        if isinstance(node, _Related):
+            self.groups.add(node.group)
+            found = f"g{node.group}.get(row[{node.col}])"
+            return f"({found} or [])" if node.many else found
+        if isinstance(node, _Object):
+            return self.object(node)
+        raise TypeError(node)  # pragma: no cover - _Skip is handled by assign()
+
+    def object(self, node: _Object) -> str:
+        if not any(_can_skip(value) for _, value in node.entries):
+            items = ", ".join(f"{key!r}: {self.expr(value)}" for key, value in node.entries)
+            return "{" + items + "}"
+        # A key that may be left out needs statements: a helper function.
+        name = f"o{len(self.helpers)}"
+        self.helpers.append([])  # reserve the name before nested helpers take theirs
+        body = [f"def {name}(row):", "    d = {}"]
+        for key, value in node.entries:
+            body.extend(self.assign(key, value, 1))
+        body.append("    return d")
+        self.helpers[int(name[1:])] = body
+        return f"{name}(row)"
+
+    def assign(self, key: str, node: _Node, depth: int) -> list[str]:
+        pad = "    " * depth
+        if isinstance(node, _Skip):
+            return [f"{pad}pass"]
+        if isinstance(node, _If) and _can_skip(node):
+            return [
+                f"{pad}if row[{node.col}] is None:",
+                *self.assign(key, node.absent, depth + 1),
+                f"{pad}else:",
+                *self.assign(key, node.present, depth + 1),
+            ]
+        return [f"{pad}d[{key!r}] = {self.expr(node)}"]
+
+
+def _generate(query: _Query) -> None:
+    """Compile `query.build(rows, groups, env)`: the list of dicts of a root query, or
+    the dicts of a child query by parent key (a list each, or one for a to-one)."""
+    writer = _Writer()
+    item = writer.expr(query.node)
+    key = f"row[{query.key}]"
+    if query.key_conv is not None:
+        writer.env.add(query.key_conv)
+        key = f"e{query.key_conv}({key})"
+    lines = ["def build(rows, G, E):"]
+    lines += [f"    e{slot} = E[{slot}]" for slot in sorted(writer.env)]
+    lines += [f"    g{group} = G[{group}]" for group in sorted(writer.groups)]
+    for helper in writer.helpers:
+        lines += ["    " + line for line in helper]
+    if query.key is None:
+        lines.append(f"    return [{item} for row in rows]")
+    else:
+        lines += ["    groups = {}", "    get = groups.get", "    for row in rows:"]
+        if query.many:
+            lines += [
+                f"        key = {key}",
+                "        bucket = get(key)",
+                "        if bucket is None:",
+                f"            groups[key] = [{item}]",
+                "        else:",
+                f"            bucket.append({item})",
+            ]
+        else:
+            lines += [
+                f"        key = {key}",
+                "        if key not in groups:",
+                f"            groups[key] = {item}",
+            ]
+        lines.append("    return groups")
+    query.source = "\n".join(lines) + "\n"
+    namespace: dict[str, Any] = {}
+    code = compile(query.source, f"<drf_eager.fast {query.model.__name__}>", "exec")
+    exec(code, namespace)  # noqa: S102 - our own source: indices, slots and repr() keys
+    query.build = namespace["build"]
+
+
+# The public API -----------------------------------------------------------------------
+
+
+class FastPlan:
+    """How to serve one shape of one serializer class from values() rows.
+
+    Made by compile_fast_plan() and shared by every request with that shape: it holds
+    no request state.
+    """
+
+    def __init__(self, serializer_class: type, shape: Shape, root: _Query, env: _Env) -> None:
+        self.serializer_class = serializer_class
+        self.shape = shape
+        self.model: type[models.Model] = root.model
+        self.root = root
+        self._env = env
+
+    def __repr__(self) -> str:
+        return f"<FastPlan {self.serializer_class.__name__} {self.query_count()} queries>"
+
+    def query_count(self) -> int:
+        """The most queries a response costs: 1 for the root rows, 1 per relation loaded
+        by a query of its own (none is sent for a relation without parent rows)."""
+        return len(list(self.root.walk()))
+
+    @property
+    def source(self) -> str:
+        """The generated code, for reading and debugging."""
+        return "\n".join(query.source for query in self.root.walk())
+
+    def prepare(
+        self,
+        queryset: QuerySet[Any],
+        *,
+        related_queryset: RelatedQuerysetGetter | None = None,
+    ) -> FastQuery:
+        """Check `queryset` and the related querysets, and return the query to run.
+
+        `queryset` is the view's root queryset (filtered, ordered, maybe sliced, planned
+        or not). `related_queryset(model, path)` is the view's get_related_queryset();
+        it defaults to the related model's default manager, as in the planner. Raise
+        FastPathUnavailable, before any query, for a queryset the fast path cannot
+        serve identically.
+        """
+        _check_queryset(queryset, self.model, "", sliced=True)
+        getter = related_queryset or _default_related_queryset
+        bases = {}
+        for lookup in queryset._prefetch_related_lookups:
+            prefetch = lookup if isinstance(lookup, Prefetch) else Prefetch(lookup)
+            bases[prefetch.prefetch_to] = prefetch
+        querysets = {}
+        for query in self.root.walk():
+            for relation in query.relations:
+                querysets[id(relation)] = _base_queryset(relation, bases, getter)
+        return FastQuery(self, queryset.prefetch_related(None), querysets, self.env())
+
+    def env(self) -> tuple[Any, ...]:
+        """The slots of the generated code for one response: DateTimeFields resolve the
+        current time zone once (DRF's default_timezone(), as every value would)."""
+        values = list(self._env.values)
+        for slot, field in self._env.datetimes.items():
+            pinned = copy.copy(field)
+            pinned.timezone = field.default_timezone()
+            values[slot] = pinned.to_representation
+        return tuple(values)
+
+    def serialize(
+        self,
+        queryset: QuerySet[Any],
+        *,
+        related_queryset: RelatedQuerysetGetter | None = None,
+    ) -> list[dict[str, Any]]:
+        """Return what `Serializer(queryset, many=True).data` returns on the DRF path."""
+        return self.prepare(queryset, related_queryset=related_queryset).serialize()
+
+    def serialize_one(
+        self,
+        queryset: QuerySet[Any],
+        *,
+        related_queryset: RelatedQuerysetGetter | None = None,
+    ) -> dict[str, Any]:
+        """Return the dict of the one row of `queryset` (a retrieve), raising the model's
+        DoesNotExist or MultipleObjectsReturned as `queryset.get()` would."""
+        query = self.prepare(queryset, related_queryset=related_queryset)
+        rows = list(query.rows[:2])
+        if not rows:
+            raise queryset.model.DoesNotExist(
+                f"{queryset.model._meta.object_name} matching query does not exist."
+            )
+        if len(rows) > 1:
+            raise queryset.model.MultipleObjectsReturned(
+                f"get() returned more than one {queryset.model._meta.object_name}."
+            )
+        return query.serialize(rows)[0]  # type: ignore[no-any-return]
+
+
+def _default_related_queryset(model: type[models.Model], path: str) -> QuerySet[Any]:
+    return model._default_manager.all()
+
+
+def _base_queryset(
+    relation: _Relation, bases: dict[str, Prefetch], getter: RelatedQuerysetGetter
+) -> QuerySet[Any]:
+    """The queryset a relation's rows come from, chosen as the planner chooses it: the
+    extra's own Prefetch, the root queryset's prefetch_related() of the relation, or
+    the view's get_related_queryset(); then the extra's filter."""
+    base = bases.get(relation.root_lookup) if relation.root_lookup else None
+    if relation.own is not None:
+        queryset = relation.own
+    elif base is not None and base.queryset is not None:
+        queryset = base.queryset
+    else:
+        queryset = getter(relation.model, relation.path)
+    if relation.filter is not None:
+        queryset = queryset.filter(relation.filter)
+    _check_queryset(
+        queryset,
+        relation.model,
+        relation.path,
+        sliced=relation.kind in (REVERSE_FK, MANY_TO_MANY),
+    )
+    if relation.through_table is not None:
+        joins = [
+            alias
+            for alias, join in queryset.query.alias_map.items()
+            if join.table_name == relation.through_table
+        ]
+        if len(joins) > 1:
+            # Django's prefetch reads the key from the first of them, values() the last.
+            raise FastPathUnavailable(
+                f"'{relation.path}': the queryset joins {relation.through_table} twice."
+            )
+    return queryset.prefetch_related(None)
+
+
+class FastQuery:
+    """One response of a FastPlan: the root rows to serve, and how to load the rest."""
+
+    def __init__(
+        self,
+        plan: FastPlan,
+        queryset: QuerySet[Any],
+        querysets: dict[int, QuerySet[Any]],
+        env: tuple[Any, ...],
+    ) -> None:
+        self.plan = plan
+        self.queryset = queryset
+        self._querysets = querysets
+        self._env = env
+        self._db = queryset.db
+        #: The root rows: a lazy values_list() queryset a paginator can count and slice.
+        self.rows: QuerySet[Any] = queryset.values_list(*plan.root.lookups)
+        self._subquery: QuerySet[Any] | None = None
+
+    def serialize(self, rows: Iterable[tuple[Any, ...]] | None = None) -> list[dict[str, Any]]:
+        """Return the list of dicts of `rows` (the root rows, as `rows` yields them: a
+        paginator's page of it), or of every root row."""
+        self._subquery = None
+        if rows is None:
+            rows = self.rows
+            if not self.queryset.query.is_sliced:
+                # Every root row is served: its children may be filtered by the root
+                # queryset itself rather than by a list of thousands of keys.
+                self._subquery = self.queryset.values("pk")
+        return self._run(self.plan.root, rows, self.queryset.model)  # type: ignore[no-any-return]
+
+    def _run(
+        self, query: _Query, rows: Iterable[tuple[Any, ...]], model: type[models.Model]
+    ) -> Any:
+        groups: tuple[Any, ...] = ()
+        if query.relations:
+            rows = rows if isinstance(rows, list) else list(rows)
+            groups = tuple(self._load(relation, rows, model) for relation in query.relations)
+        return query.build(rows, groups, self._env)
+
+    def _load(
+        self, relation: _Relation, rows: list[tuple[Any, ...]], root_model: type[models.Model]
+    ) -> dict[Any, Any]:
+        col = relation.parent_col
+        keys = {row[col] for row in rows}
+        keys.discard(None)
+        if not keys:  # as Django's prefetch: no parent, no query
+            return {}
+        queryset = self._querysets[id(relation)]
+        queryset = queryset.using(queryset._db or self._db)
+        kind = relation.kind
+        if kind in (REVERSE_FK, MANY_TO_MANY):
+            values: Any = list(keys)
+            subquery = self._subquery if relation.by_subquery else None
+            if subquery is not None and len(keys) >= SUBQUERY_THRESHOLD:
+                values = subquery
+            queryset = _filter_prefetch_queryset(queryset, relation.lookup, values)
+        elif kind == GENERIC:
+            from django.contrib.contenttypes.models import ContentType
+
+            parent = relation.parent_model or root_model
+            content_type = ContentType.objects.db_manager(self._db).get_for_model(
+                parent, for_concrete_model=relation.for_concrete_model
+            )
+            field = relation.content_type_field
+            queryset = queryset.filter(
+                Q.create([(f"{field}__pk", content_type.pk), (f"{relation.lookup}__in", keys)])
+            )
+        else:  # a to-one relation: one row per key, in no particular order
+            queryset = queryset.filter(**{f"{relation.lookup}__in": list(keys)})
+            queryset.query.clear_ordering()
+        child_rows = queryset.values_list(*relation.query.lookups)
+        return self._run(relation.query, child_rows, relation.model)  # type: ignore[no-any-return]
+
+
+# Compilation and its cache ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def _compile(serializer_class: type, shape: Shape) -> FastPlan | str:
+    compiler = _Compiler()
+    try:
+        root = compiler.root(serializer_class, shape)
+    except FastPathUnavailable as exc:
+        return str(exc)
+    except (FieldDoesNotExist, AttributeError, TypeError) as exc:
+        # A serializer the schema reads but the fast path does not understand.
+        return f"{type(exc).__name__}: {exc}"
+    for query in root.walk():
+        _generate(query)
+    return FastPlan(serializer_class, shape, root, compiler.env)
+
+
+def compile_fast_plan(serializer_class: type, shape: Shape) -> FastPlan | None:
+    """Return the fast plan of `shape` of `serializer_class`, or None when its output
+    cannot be proven identical to the DRF path's (see fast_plan_refusal()).
+
+    Cached per serializer class and shape.
+    """
+    compiled = _compile(serializer_class, shape)
+    return compiled if isinstance(compiled, FastPlan) else None
+
+
+def fast_plan_refusal(serializer_class: type, shape: Shape) -> str | None:
+    """Return why `shape` of `serializer_class` has no fast plan, or None when it has."""
+    compiled = _compile(serializer_class, shape)
+    return None if isinstance(compiled, FastPlan) else compiled
+
+
+def _clear_cache(**kwargs: Any) -> None:
+    # Serializer fields read settings when they are built (REST_FRAMEWORK, USE_TZ ...):
+    # a plan compiled under other settings must not outlive them (tests override them).
+    _compile.cache_clear()
+
+
+setting_changed.connect(_clear_cache)
