@@ -33,6 +33,8 @@ TEMPLATES = [
 ]
 
 DB = os.environ.get("DB", "sqlite")
+# Two runs on one server at once need test databases of their own.
+TEST_NAME = os.environ.get("DB_TEST_NAME", "test_drf_eager")
 
 if DB == "sqlite":
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
@@ -44,7 +46,7 @@ elif DB == "postgres":
             "USER": os.environ.get("PGUSER", "postgres"),
             "HOST": "127.0.0.1",
             "PORT": 5432,
-            "TEST": {"NAME": "test_drf_eager"},
+            "TEST": {"NAME": TEST_NAME},
         }
     }
 elif DB == "mariadb":
@@ -62,7 +64,7 @@ elif DB == "mariadb":
             "HOST": "127.0.0.1",
             "PORT": 3306,
             "OPTIONS": {"charset": "utf8mb4"},
-            "TEST": {"NAME": "test_drf_eager", "CHARSET": "utf8mb4"},
+            "TEST": {"NAME": TEST_NAME, "CHARSET": "utf8mb4"},
         }
     }
 else:
