@@ -36,6 +36,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         value = user.get(key)
         if value is not None and (type(value) is not int or value < 1):
             errors.append(
-                Error(f"DRF_EAGER[{key!r}] must be a positive integer or None.", id="drf_eager.E004")
+                Error(
+                    f"DRF_EAGER[{key!r}] must be a positive integer or None.", id="drf_eager.E004"
+                )
             )
     return errors

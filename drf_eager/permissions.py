@@ -35,9 +35,7 @@ def is_permitted(permissions: tuple[Any, ...], request: Any, view: Any) -> bool:
     return True
 
 
-def forbidden_paths(
-    schema: SerializerSchema, shape: Shape, request: Any, view: Any
-) -> list[str]:
+def forbidden_paths(schema: SerializerSchema, shape: Shape, request: Any, view: Any) -> list[str]:
     """Return the dotted paths of the extras in `shape` that `request` may not see."""
     decided: dict[int, bool] = {}  # one decision per extra, wherever it appears
     forbidden = []

@@ -7,13 +7,13 @@ import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import (
     ImproperlyConfigured,
     RequestDataTooBig,
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.conf import settings
 from django.db import connections, models
 from django.db.models import QuerySet
 from django.http import HttpResponseBase
@@ -204,7 +204,9 @@ class EagerFieldsViewMixin:
         names = self.get_query_params_names()
         query = self.request.query_params
         values = {part: query.get(name, "") for part, name in names.items()}
-        self._eager_client_params = {names[part] for part, value in values.items() if value.strip()}
+        self._eager_client_params = {
+            names[part] for part, value in values.items() if value.strip()
+        }
         limit = self.get_eager_limit("MAX_PARAM_LENGTH")
         defaults = {
             "extra": self.get_serializer_extra(),

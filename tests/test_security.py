@@ -130,7 +130,7 @@ def test_the_default_body_size(api, small_library):
 
 def test_a_body_that_is_not_a_shape_is_a_400(api, small_library):
     for body, message in [
-        ("[1, 2]", "The request body must be a JSON object such as {\"fields\": {\"name\": null}}."),
+        ("[1, 2]", 'The request body must be a JSON object such as {"fields": {"name": null}}.'),
         ('{"fields": {"title": true}}', "Expected null or an object at 'title', found a boolean."),
         ('{"fields": ["title"]}', "Expected an object of field names, found a list."),
         ('{"other": 1}', "Unknown key 'other' in the request body. Allowed: fields."),

@@ -56,7 +56,9 @@ def expected_queries(serializer_class, model, shape):
         many, related = to_many(model, field.source or name)
         # A to-one relation with a computed field is loaded by a query of its own,
         # which the computed field annotates.
-        computes = any(isinstance(get_schema(type(nested)).spec(n).field, Computed) for n in child.fields)
+        computes = any(
+            isinstance(get_schema(type(nested)).spec(n).field, Computed) for n in child.fields
+        )
         count += int(many or computes) + expected_queries(type(nested), related, child)
     return count
 

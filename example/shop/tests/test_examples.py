@@ -38,8 +38,8 @@ def test_shapes(db):
     bad = next(e for e in EXAMPLE_REQUESTS if "ordrs" in e.url)
     assert run(bad)["data"] == {
         "extra": [
-            "Unknown field 'ordrs'. Allowed: articles, countries, expensive_articles, has_profile, "
-            "last_10_orders, num_countries, num_orders, orders, profile."
+            "Unknown field 'ordrs'. Allowed: articles, countries, expensive_articles, "
+            "has_profile, last_10_orders, num_countries, num_orders, orders, profile."
         ],
         "fields": [
             "Unknown field 'cde' at 'orders'. Allowed: *, article, code, created_at, customer, id."
