@@ -31,6 +31,9 @@ DEFAULTS: dict[str, Any] = {
     # Raise QueryDuringSerialization on any SQL query sent while a shaped
     # serializer renders, naming the field that sent it. For development and tests.
     "STRICT": False,
+    # Serve list responses from values_list() rows where the output is provably the
+    # DRF path's (drf_eager.fast); a view's `eager_fast_path` overrides it.
+    "FAST_PATH": True,
     # Query parameter names.
     "EXTRA_PARAM": "extra",
     "FIELDS_PARAM": "fields",

@@ -17,14 +17,18 @@ from django.core.exceptions import (
 from django.db import connections, models
 from django.db.models import QuerySet
 from django.http import HttpResponseBase
-from rest_framework import generics
+from rest_framework import generics, mixins, pagination, viewsets
 from rest_framework.exceptions import ParseError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
+from rest_framework.utils.serializer_helpers import ReturnList
 
 from .exceptions import ExtraNotPermitted, InvalidShape, ShapeTooLarge
+from .fast import FastPathUnavailable, FastQuery, compile_fast_plan
 from .parsing import count_paths
 from .permissions import forbidden_paths, names_path, without_paths
 from .prefetch import prefetch_queryset
+from .renderers import ORJSONRenderer
 from .schema import get_schema
 from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin, resolve_request
 from .settings import LIMITS, eager_settings
@@ -91,6 +95,9 @@ class EagerFieldsViewMixin:
 
     #: Overrides of the DRF_EAGER limits for this view, e.g. `{"MAX_DEPTH": 5}`.
     eager_limits: Mapping[str, int | None] = {}
+
+    #: Serve list responses by the fast path where it applies; None: the FAST_PATH setting.
+    eager_fast_path: bool | None = None
 
     request: Request
 
@@ -301,21 +308,112 @@ class EagerFieldsViewMixin:
 
         The view's @data_predicate methods for the paths the shape serves run first.
         """
+        return self._plan(self._run_data_predicates(queryset, shape), shape)
+
+    def _run_data_predicates(self, queryset: QuerySet[Any], shape: Shape) -> QuerySet[Any]:
         for paths, name in _data_predicates(type(self)):
             if any(shape.has_path(path) for path in paths):
                 queryset = getattr(self, name)(queryset)
+        return queryset
+
+    def _plan(self, queryset: QuerySet[Any], shape: Shape) -> QuerySet[Any]:
         schema = get_schema(self.get_serializer_class())  # type: ignore[attr-defined]
         return prefetch_queryset(
-            queryset, schema, shape, related_queryset=self.get_related_queryset
+            queryset, schema, shape, related_queryset=self._related_querysets()
         )
+
+    def _related_querysets(self) -> Callable[[type[models.Model], str], QuerySet[Any]]:
+        # get_related_queryset(), asked once per relation and request: the plan and the
+        # fast path share what it returns.
+        cache: dict[tuple[type[models.Model], str], QuerySet[Any]]
+        cache = self.__dict__.setdefault("_eager_related_querysets", {})
+
+        def related_queryset(model: type[models.Model], path: str) -> QuerySet[Any]:
+            key = (model, path)
+            if key not in cache:
+                cache[key] = self.get_related_queryset(model, path)
+            return cache[key]
+
+        return related_queryset
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = super().filter_queryset(queryset)  # type: ignore[misc]
-        if self.request.method in _SAFE_METHODS and isinstance(queryset, QuerySet):
-            shape = self.get_shape()
-            if shape is not None:
-                queryset = self.prefetch_queryset(queryset, shape)
-        return queryset
+        if self.request.method not in _SAFE_METHODS or not isinstance(queryset, QuerySet):
+            return queryset
+        shape = self.get_shape()
+        if shape is None:
+            return queryset
+        paginator = getattr(self, "paginator", None)
+        if isinstance(paginator, pagination.CursorPagination) and not self._is_detail():
+            # The paginator orders by its own ordering after this; ordered by it now,
+            # the plan keeps the columns the cursor reads from each page's rows.
+            queryset = queryset.order_by(*paginator.get_ordering(self.request, queryset, self))
+        if type(self).prefetch_queryset is not EagerFieldsViewMixin.prefetch_queryset:
+            return self.prefetch_queryset(queryset, shape)
+        base = self._run_data_predicates(queryset, shape)
+        planned = self._plan(base, shape)
+        # The fast path serves the list from the queryset before the plan.
+        self._eager_fast_base = (planned, base, shape)
+        return planned
+
+    def _is_detail(self) -> bool:
+        kwargs = getattr(self, "kwargs", None) or {}
+        lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", None)
+        return lookup in kwargs
+
+    # Fast path ---------------------------------------------------------------------
+
+    def use_fast_path(self) -> bool:
+        """Return whether this request's list may be served by the fast path: the view's
+        `eager_fast_path`, else the FAST_PATH setting, for a stock `list()` rendered as
+        JSON. Each response is still checked (see drf_eager.fast)."""
+        enabled = self.eager_fast_path
+        if enabled is None:
+            enabled = eager_settings.FAST_PATH
+        if not enabled or not _is_stock_list(self):
+            return False
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return isinstance(renderer, JSONRenderer | ORJSONRenderer)
+
+    def _fast_query(self, queryset: Any) -> FastQuery | None:
+        # The fast path's query of the list's queryset, or None for the DRF path.
+        recorded = getattr(self, "_eager_fast_base", None)
+        if recorded is None or recorded[0] is not queryset:
+            return None
+        cached = getattr(self, "_eager_fast_query", None)
+        if cached is not None and cached[0] is queryset:
+            return cached[1]  # type: ignore[no-any-return]
+        query = None
+        if self.use_fast_path():
+            planned, base, shape = recorded
+            plan = compile_fast_plan(self.get_serializer_class(), shape)  # type: ignore[attr-defined]
+            if plan is not None:
+                try:
+                    query = plan.prepare(base, related_queryset=self._related_querysets())
+                except FastPathUnavailable:
+                    query = None
+        self._eager_fast_query = (queryset, query)
+        return query
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        paginator = getattr(self, "paginator", None)
+        if paginator is None:
+            return None
+        query = self._fast_query(queryset)
+        if query is None or type(paginator).paginate_queryset not in _SLICING_PAGINATORS:
+            return super().paginate_queryset(queryset)  # type: ignore[misc]
+        # The paginator counts and slices the root rows, not model instances.
+        page = super().paginate_queryset(query.rows)  # type: ignore[misc]
+        if page is not None:
+            self._eager_fast_page = (page, query)
+        return page
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        # After authentication and permissions, before the filter backends and the
+        # handler query anything: a bad shape is a 400 that costs no query.
+        if request.method in ("GET", "HEAD") and _has_serializer_class(self):
+            self.get_shape()
 
     # Debugging -------------------------------------------------------------------
 
@@ -351,9 +449,16 @@ class EagerFieldsViewMixin:
     # Serializer ------------------------------------------------------------------
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        request = getattr(self, "request", None)
+        if request is None:  # schema generation (DRF's generator gives no request)
+            return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+        if len(args) == 1 and kwargs == {"many": True}:
+            fast = self._fast_list(args[0])
+            if fast is not None:
+                return fast
         # A serializer that reads input (`data=`) is never shaped: the shape
         # changes only what the response shows, not what is validated or saved.
-        shaped = self.request.method in _SAFE_METHODS or getattr(self, "_eager_reloading", False)
+        shaped = request.method in _SAFE_METHODS or getattr(self, "_eager_reloading", False)
         if shaped and "data" not in kwargs and "context" not in kwargs:
             shape = self.get_shape()
             if shape is not None:
@@ -361,6 +466,15 @@ class EagerFieldsViewMixin:
                 context[SHAPE_CONTEXT_KEY] = shape
                 kwargs["context"] = context
         return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+
+    def _fast_list(self, instance: Any) -> FastList | None:
+        page = getattr(self, "_eager_fast_page", None)
+        if page is not None and page[0] is instance:
+            return FastList(instance, page[1].serialize(instance))
+        query = self._fast_query(instance)
+        if query is not None:
+            return FastList(instance, query.serialize())
+        return None
 
     def _reload_for_response(self, serializer: Any) -> None:
         # The response of a write shows the requested shape, loaded by the plan:
@@ -397,6 +511,49 @@ def _content_length(request: Request) -> int:
 def _has_body(request: Request) -> bool:
     meta = request._request.META
     return _content_length(request) > 0 or "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "")
+
+
+def _has_serializer_class(view: Any) -> bool:
+    # A view whose GET serializes nothing has no shape to check.
+    if getattr(view, "serializer_class", None) is not None:
+        return True
+    get_class = getattr(type(view), "get_serializer_class", None)
+    return get_class is not None and get_class is not generics.GenericAPIView.get_serializer_class
+
+
+class FastList:
+    """What get_serializer(..., many=True) returns for a list served by the fast path:
+    its `data` is what the serializer's would be."""
+
+    many = True
+
+    def __init__(self, instance: Any, data: list[dict[str, Any]]) -> None:
+        self.instance = instance
+        self.data = ReturnList(data, serializer=self)
+
+
+_SLICING_PAGINATORS = (
+    # Paginators that only count and slice what they page, as the fast path's rows allow.
+    pagination.PageNumberPagination.paginate_queryset,
+    pagination.LimitOffsetPagination.paginate_queryset,
+)
+
+_STOCK_LIST_GETS = (generics.ListAPIView.get, generics.ListCreateAPIView.get)
+
+
+def _is_stock_list(view: Any) -> bool:
+    # DRF's own list(), reached by a ViewSet's list action or a generic list view's GET,
+    # with the mixin's prefetch_queryset() and get_serializer().
+    cls = type(view)
+    if getattr(cls, "list", None) is not mixins.ListModelMixin.list:
+        return False
+    if cls.prefetch_queryset is not EagerFieldsViewMixin.prefetch_queryset:
+        return False
+    if cls.get_serializer is not EagerFieldsViewMixin.get_serializer:
+        return False
+    if isinstance(view, viewsets.ViewSetMixin):
+        return getattr(view, "action", None) == "list"
+    return getattr(cls, "get", None) in _STOCK_LIST_GETS and view.request.method == "GET"
 
 
 class EagerFieldsAPIView(EagerFieldsViewMixin, generics.GenericAPIView):  # type: ignore[type-arg]

@@ -508,14 +508,6 @@ def test_drf_schema_generator_with_a_request():
     assert "/book-defaults/" in schema["paths"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason=(
-        "DRF's generator (and `manage.py generateschema`) gives views `request = None`; "
-        "EagerFieldsViewMixin.get_serializer() reads `self.request.method`."
-    ),
-)
 def test_drf_schema_generator_without_a_request():
     schema = drf_schema(None)
     assert "/books/" in schema["paths"]
