@@ -40,4 +40,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                     f"DRF_EAGER[{key!r}] must be a positive integer or None.", id="drf_eager.E004"
                 )
             )
+    for key in ("STRICT", "FAST_PATH"):
+        if key in user and type(user[key]) is not bool:
+            errors.append(Error(f"DRF_EAGER[{key!r}] must be True or False.", id="drf_eager.E005"))
     return errors

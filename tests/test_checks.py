@@ -20,6 +20,8 @@ from drf_eager.settings import DEFAULTS, eager_settings
         ({"MAX_DEPTH": None}, []),
         ({"MAX_PATHS": 0, "MAX_BODY_SIZE": True}, ["drf_eager.E004", "drf_eager.E004"]),
         ({"MAX_PARAM_LENGTH": 500, "MAX_BODY_SIZE": None}, []),
+        ({"FAST_PATH": False, "STRICT": True}, []),
+        ({"FAST_PATH": "no", "STRICT": 1}, ["drf_eager.E005", "drf_eager.E005"]),
     ],
 )
 def test_setting_checks(settings, value, ids):

@@ -54,6 +54,8 @@ def test_list_with_extras(small_library):
         "      tests.Tag",
         "        columns: all",
         "",
+        "Path: fast (values_list() rows, drf_eager.fast)",
+        "",
         "SQL: 2 queries",
     ]
     assert [line[:12] for line in sql] == ["  1. SELECT ", "  2. SELECT "]
@@ -82,6 +84,8 @@ def test_retrieve_with_a_json_body(small_library):
         "    prefetch_related: reviews into _eager_good_reviews",
         "      tests.Review",
         "        only: book, id, rating",
+        "",
+        "Path: DRF (the fast path serves lists)",
         "",
         "SQL: 2 queries",
     ]
@@ -201,3 +205,13 @@ def test_the_host_of_the_links(small_library):
     assert (
         body["next"] == "https://shop.example.com/paginated-books/?fields=title&limit=1&offset=1"
     )
+
+
+def test_it_says_why_a_list_is_not_served_by_the_fast_path(small_library, settings):
+    # `label` is a model property: its output is code the fast path cannot see through.
+    lines, _ = explain("/books/?extra=label&fields=title,label")
+    path = next(line for line in lines if line.startswith("Path: "))
+    assert path.startswith("Path: DRF (no fast plan: ") and "label" in path, path
+    settings.DRF_EAGER = {**settings.DRF_EAGER, "FAST_PATH": False}
+    lines, _ = explain("/books/?fields=title")
+    assert "Path: DRF (the fast path is off, or the response is not rendered as JSON)" in lines

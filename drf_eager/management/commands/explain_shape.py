@@ -24,9 +24,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve
 from rest_framework.test import APIRequestFactory, force_authenticate
 
+from ...fast import fast_plan_refusal
 from ...parsing import format_tree
 from ...shape import Shape
-from ...views import EagerFieldsViewMixin
+from ...views import EagerFieldsViewMixin, _is_stock_list
 
 __all__ = ["Command", "describe_plan", "shape_tree"]
 
@@ -98,9 +99,12 @@ def _recording_callback(callback: Any, recorder: _Recorder) -> Callable[..., Any
             recorder.view = self
             return super().dispatch(request, *args, **kwargs)
 
-        def prefetch_queryset(self, queryset: QuerySet[Any], shape: Shape) -> QuerySet[Any]:
-            planned: QuerySet[Any] = super().prefetch_queryset(queryset, shape)
-            recorder.plans.append(planned)
+        def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+            # Recorded here, not in prefetch_queryset(): overriding that one would turn
+            # the fast path off.
+            planned: QuerySet[Any] = super().filter_queryset(queryset)
+            if getattr(self, "_eager_fast_base", (None,))[0] is planned:
+                recorder.plans.append(planned)
             return planned
 
     for attribute in ("__name__", "__qualname__", "__module__", "__doc__"):
@@ -110,6 +114,23 @@ def _recording_callback(callback: Any, recorder: _Recorder) -> Callable[..., Any
     if actions is not None:  # a ViewSet
         return Recording.as_view(actions, **initkwargs)  # type: ignore[no-any-return]
     return Recording.as_view(**initkwargs)  # type: ignore[no-any-return]
+
+
+def _path(view: Any, serializer_class: type, shape: Shape | None) -> str:
+    # Which path built the response, and why not the fast path.
+    recorded = getattr(view, "_eager_fast_query", None)
+    if recorded is not None and recorded[1] is not None:
+        return "fast (values_list() rows, drf_eager.fast)"
+    if shape is None or getattr(view, "_eager_fast_base", None) is None:
+        return "DRF (no list was planned)"
+    if not _is_stock_list(view):
+        return "DRF (the fast path serves lists)"
+    if not view.use_fast_path():
+        return "DRF (the fast path is off, or the response is not rendered as JSON)"
+    refusal = fast_plan_refusal(serializer_class, shape)
+    if refusal is not None:
+        return f"DRF (no fast plan: {refusal})"
+    return "DRF (the queryset or a related queryset cannot be served by the fast path)"
 
 
 def _default_host() -> str:
@@ -224,6 +245,9 @@ class Command(BaseCommand):
             write("Plan:")
             for line in describe_plan(planned, "  "):
                 write(line)
+
+        write("")
+        write(f"Path: {_path(recorder.view, serializer_class, shape)}")
 
         write("")
         count = len(queries)
