@@ -266,6 +266,9 @@ def main() -> None:
                 for name, function in variants().items()
                 if not (name.startswith("plain") and size > args.plain_limit)
             }
+            from peers import peer_variants  # the peer libraries installed (benchmarks/peers.py)
+
+            functions.update(peer_variants(functions["hand-tuned DRF"], normalize))
             checked = {name: check(function) for name, function in functions.items()}
             reference = next(iter(checked.values()))[0]
             for name, (result, _, _) in checked.items():
