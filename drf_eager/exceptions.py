@@ -3,10 +3,17 @@ for developers."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import status
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 
-__all__ = ["ExtraNotPermitted", "InvalidShape", "QueryDuringSerialization", "ShapeTooLarge"]
+__all__ = [
+    "DeclarationError",
+    "ExtraNotPermitted",
+    "InvalidShape",
+    "QueryDuringSerialization",
+    "ShapeTooLarge",
+]
 
 
 class InvalidShape(ValidationError):
@@ -31,3 +38,13 @@ class ExtraNotPermitted(PermissionDenied):
 
 class QueryDuringSerialization(AssertionError):
     """Strict mode: a SQL query was sent while serializing, so a prefetch is missing."""
+
+
+class DeclarationError(ImproperlyConfigured):
+    """A mistake in a serializer's or a view's declarations. `id` is the system check
+    that reports it (`drf_eager.E011`), `hint` how to fix it."""
+
+    def __init__(self, message: str, *, id: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.id = id
+        self.hint = hint
