@@ -1,5 +1,5 @@
 """System checks for mistakes a developer can make: in the `DRF_EAGER` setting
-(E001-E005), in a serializer's declarations (E010-E018) and in a view's defaults
+(E001-E005), in a serializer's declarations (E010-E019) and in a view's defaults
 (E020-E022). Registered by the app config."""
 
 from __future__ import annotations

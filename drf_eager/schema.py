@@ -469,6 +469,17 @@ def declaration_errors(serializer_class: type) -> list[DeclarationError]:
     extra = _declared_extra(serializer_class)
     for name, spec in schema.extras.items():
         entry = extra[name] if isinstance(extra[name], Mapping) else {}
+        if name in schema.defaults:
+            errors.append(
+                DeclarationError(
+                    f"{schema.label}.extra[{name!r}] has the name of a field of the "
+                    f"serializer, which is served instead of it.",
+                    id="drf_eager.E019",
+                    hint=f"Rename the extra (such as '{name}_detail'), or leave {name!r} out "
+                    "of the serializer's fields (a write_only field may share the name).",
+                )
+            )
+            continue
         errors.extend(_prefetch_errors(schema, spec))
         errors.extend(_filter_errors(schema, spec))
         if "requires" in entry and not _is_path_list(entry["requires"]):
@@ -518,9 +529,9 @@ def _prefetch_errors(schema: SerializerSchema, spec: FieldSpec) -> list[Declarat
     where = f"{schema.label}.extra[{spec.name!r}]['prefetch']"
     value = spec.prefetch
     if isinstance(value, list | tuple):
-        wrong = [item for item in value if not isinstance(item, Prefetch)]
+        wrong = [item for item in value if not _is_loading(item)]
         problem = f"holds {wrong[0]!r}" if wrong else None
-    elif value is None or isinstance(value, bool | Prefetch):
+    elif value is None or isinstance(value, bool) or _is_loading(value):
         problem = None
     else:
         problem = f"is {value!r}"
@@ -559,6 +570,11 @@ def _prefetch_errors(schema: SerializerSchema, spec: FieldSpec) -> list[Declarat
                 )
             )
     return errors
+
+
+def _is_loading(value: object) -> bool:
+    # A Prefetch, or a way of loading that drf_eager itself provides (such as Grouped()).
+    return isinstance(value, Prefetch) or type(value).__module__.startswith("drf_eager.")
 
 
 def _lookup_problem(model: type[models.Model], lookup: str) -> str | None:

@@ -361,6 +361,34 @@ def test_a_good_declaration_passes(declared):
     assert check_serializer(author_serializer(declared)) == []
 
 
+def test_an_extra_named_like_a_field_of_the_serializer():
+    shadowing = author_serializer(
+        {"publisher": {"field": lib.PublisherSerializer()}}, field_names=("id", "publisher")
+    )
+    errors = check_serializer(shadowing)
+    assert [(error.id, error.msg) for error in errors] == [
+        (
+            "drf_eager.E019",
+            "CheckedSerializer.extra['publisher'] has the name of a field of the serializer, "
+            "which is served instead of it.",
+        )
+    ]
+
+    class WritesAnId(EagerFieldsModelSerializer):
+        # Written as an id, read as an extra: the write-only field is never served.
+        publisher = serializers.PrimaryKeyRelatedField(
+            queryset=models.Publisher.objects.all(), write_only=True
+        )
+
+        class Meta:
+            model = models.Author
+            fields = ["id", "publisher"]
+
+        extra = {"publisher": {"field": lib.PublisherSerializer()}}
+
+    assert check_serializer(WritesAnId) == []
+
+
 def test_requires_on_a_method_is_checked():
     class InitialsSerializer(EagerFieldsModelSerializer):
         initials = serializers.SerializerMethodField()
