@@ -423,6 +423,8 @@ def prefetch_queryset(
     if kept:
         queryset = queryset.prefetch_related(*kept)
     level.columns.update(_ordering_columns(queryset))
+    # A related manager's queryset (`author.books.all()`) reads each row's foreign key back.
+    level.columns.update(f.name for f in queryset._known_related_objects)  # type: ignore[attr-defined]
     return level.apply(queryset)
 
 

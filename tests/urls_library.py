@@ -34,3 +34,14 @@ integrations.register(
     "cursor-ordered-books", views.CursorOrderingBookViewSet, basename="cursor-ordered-book"
 )
 urlpatterns += [path("", include(integrations.urls))]
+
+# ViewSets: the URLconf of tests/test_viewsets.py, and only of it (its per-action defaults,
+# extra routes and renamed parameters are not what tests/test_fuzz.py expects of a view).
+viewsets_router = DefaultRouter()
+viewsets_router.include_root_view = False
+viewsets_router.register("action-authors", views.AuthorActionViewSet, basename="action-author")
+viewsets_router.register("flex-authors", views.FlexStyleAuthorViewSet, basename="flex-author")
+viewsets_router.register(
+    "publisher-authors", views.PublisherAuthorViewSet, basename="publisher-author"
+)
+viewsets_urlpatterns = [path("", include(viewsets_router.urls))]

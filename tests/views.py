@@ -143,3 +143,63 @@ class CursorOrderingBookViewSet(CursorBookViewSet):
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
     ordering_fields = ["isbn", "title"]
     ordering = ["isbn"]
+
+
+# ViewSets (tests/test_viewsets.py): defaults per action, @action routes, renamed parameters.
+
+from rest_framework.decorators import action  # noqa: E402
+from rest_framework.response import Response  # noqa: E402
+
+
+class AuthorActionViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+    """A list serves fewer extras than a retrieve; @action routes are shaped and planned
+    like the ViewSet's own."""
+
+    queryset = models.Author.objects.all()
+    serializer_class = serializers.AuthorSerializer
+
+    def get_serializer_extra(self):
+        if self.action == "list":
+            return "publisher"
+        if self.action == "retrieve":
+            return "publisher,books.tags"
+        return super().get_serializer_extra()
+
+    @action(detail=False)
+    def newest(self, request):
+        """A list route: the authors, newest first."""
+        queryset = self.filter_queryset(self.get_queryset().order_by("-id"))
+        return Response(self.get_serializer(queryset, many=True).data)
+
+    @action(detail=True)
+    def card(self, request, pk=None):
+        """A detail route."""
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @action(detail=True, serializer_class=serializers.BookSerializer)
+    def shelf(self, request, pk=None):
+        """A detail route with a serializer of its own: the author's books, planned by
+        filter_queryset() as the ViewSet's own querysets are."""
+        author = self.get_object()  # a 404 for an unknown author, the object permissions
+        books = self.filter_queryset(author.books.all())
+        return Response(self.get_serializer(books, many=True).data)
+
+
+class FlexStyleAuthorViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+    """drf-flex-fields' parameter names: ?expand= and ?omit=."""
+
+    queryset = models.Author.objects.all()
+    serializer_class = serializers.AuthorSerializer
+    extra_query_param = "expand"
+    exclude_query_param = "omit"
+
+
+class PublisherAuthorViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+    """A get_queryset() from a related manager, as `request.user.orders.all()` would be,
+    served by the DRF path."""
+
+    serializer_class = serializers.AuthorSerializer
+    eager_fast_path = False
+
+    def get_queryset(self):
+        return models.Publisher.objects.get(name="Penguin").authors.all()
