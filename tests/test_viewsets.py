@@ -218,6 +218,105 @@ def test_there_is_no_wildcard_expansion(api, small_library, wildcard):
     assert queries == []
 
 
+def test_the_parameter_names_as_settings(api, library, settings):
+    settings.DRF_EAGER = {**settings.DRF_EAGER, "EXTRA_PARAM": "expand", "EXCLUDE_PARAM": "omit"}
+    status, data, queries = api.get_json(
+        "/action-authors/newest/?expand=books&omit=id,books(id,isbn,price)"
+    )
+    assert status == 200
+    assert data == [
+        {"name": a.name, "books": [{"title": b.title} for b in a.books.order_by("id")]}
+        for a in models.Author.objects.order_by("-id")
+    ]
+    assert len(queries) == 2
+
+
+def test_an_extra_refused_on_lists(api, library):
+    """drf-flex-fields' permit_list_expands, the other way round: a permission that reads
+    the view's action refuses the extra on lists (a 403, before any query)."""
+    status, data, queries = api.get_json("/list-guarded-authors/?extra=books")
+    assert status == 403
+    assert data == {"extra": ["You do not have permission to request 'books'."]}
+    assert queries == []
+
+    author = models.Author.objects.get(name="author1")
+    status, data, queries = api.get_json(
+        f"/list-guarded-authors/{author.pk}/?fields=name,books.title"
+    )
+    assert status == 200
+    assert data == {"name": "author1", "books": [{"title": "book1-0"}, {"title": "book1-1"}]}
+    assert len(queries) == 2
+
+
+def test_what_a_request_serves():
+    """drf-flex-fields' is_expanded(request, "books"): the view's shape has the paths."""
+    from rest_framework.test import APIRequestFactory
+
+    from tests.views import FlexStyleAuthorViewSet
+
+    view = FlexStyleAuthorViewSet(action_map={"get": "list"}, args=(), kwargs={})
+    request = APIRequestFactory().get("/flex-authors/", {"expand": "books.tags"})
+    view.request = view.initialize_request(request)
+    shape = view.get_shape()
+    assert view.action == "list"
+    assert shape.has_path("books")
+    assert shape.has_path("books.tags")
+    assert shape.has_path("name")  # a default field is served too
+    assert not shape.has_path("publisher")
+    assert not shape.has_path("tags")  # paths start at the root
+
+
+def test_serializer_options_are_context_keys(small_library, django_assert_num_queries):
+    """drf-flex-fields' AuthorSerializer(author, expand=[...], omit=[...])."""
+    from drf_eager import prepare
+    from tests.serializers import AuthorSerializer
+
+    queryset, context = prepare(
+        AuthorSerializer, models.Author.objects.filter(name="author0"), extra="books", exclude="id"
+    )
+    with django_assert_num_queries(2):
+        data = AuthorSerializer(queryset, many=True, context=context).data
+    assert data == [
+        {"name": "author0", "books": books_of(models.Author.objects.get(name="author0"))}
+    ]
+    # Without prepare() the context shapes the output but plans nothing.
+    author = models.Author.objects.get(name="author0")
+    data = AuthorSerializer(author, context={"extra": "books", "fields": "books.title"}).data
+    assert data == {"books": [{"title": "book0-0"}, {"title": "book0-1"}]}
+
+
+def test_an_id_by_default_and_an_object_as_an_extra(small_library, django_assert_num_queries):
+    """drf-flex-fields expands a default field into an object under the same name; an
+    extra never replaces a field, so the id is served under a name of its own."""
+    from rest_framework import serializers
+
+    from drf_eager import EagerFieldsModelSerializer, prepare
+    from tests.serializers import PublisherSerializer
+
+    class AuthorSerializer(EagerFieldsModelSerializer):
+        publisher_id = serializers.PrimaryKeyRelatedField(source="publisher", read_only=True)
+
+        class Meta:
+            model = models.Author
+            fields = ["name", "publisher_id"]
+
+        extra = {"publisher": {"field": PublisherSerializer()}}
+
+    authors = models.Author.objects.order_by("id")
+    publisher = models.Publisher.objects.get()
+    for extra, row in [
+        (None, {"publisher_id": publisher.pk}),
+        (
+            "publisher",
+            {"publisher_id": publisher.pk, "publisher": {"id": publisher.pk, "name": "Penguin"}},
+        ),
+    ]:
+        queryset, context = prepare(AuthorSerializer, authors, extra=extra)
+        with django_assert_num_queries(1):  # the publisher JOINed
+            data = AuthorSerializer(queryset, many=True, context=context).data
+        assert data == [{"name": a.name, **row} for a in authors]
+
+
 # Querysets of related managers ------------------------------------------------------------
 
 

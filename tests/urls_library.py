@@ -44,4 +44,7 @@ viewsets_router.register("flex-authors", views.FlexStyleAuthorViewSet, basename=
 viewsets_router.register(
     "publisher-authors", views.PublisherAuthorViewSet, basename="publisher-author"
 )
+viewsets_router.register(
+    "list-guarded-authors", views.ListGuardedAuthorViewSet, basename="list-guarded-author"
+)
 viewsets_urlpatterns = [path("", include(viewsets_router.urls))]

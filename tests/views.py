@@ -203,3 +203,28 @@ class PublisherAuthorViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet
 
     def get_queryset(self):
         return models.Publisher.objects.get(name="Penguin").authors.all()
+
+
+# drf-flex-fields' permit_list_expands, the other way round: an extra refused on lists.
+
+from rest_framework.permissions import BasePermission  # noqa: E402
+
+from drf_eager import classproperty  # noqa: E402
+
+
+class NotOnLists(BasePermission):
+    def has_permission(self, request, view):
+        return getattr(view, "action", None) != "list"
+
+
+class ListGuardedAuthorSerializer(serializers.AuthorSerializer):
+    @classproperty
+    def extra(cls):
+        extra = dict(serializers.AuthorSerializer.extra)
+        extra["books"] = {**extra["books"], "permissions": [NotOnLists]}
+        return extra
+
+
+class ListGuardedAuthorViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = models.Author.objects.all()
+    serializer_class = ListGuardedAuthorSerializer
