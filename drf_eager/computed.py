@@ -129,7 +129,8 @@ def _lookup_back(field: Any) -> str:
     """The lookup from a relation's rows back to the model it belongs to."""
     if field.auto_created and not field.concrete:  # a reverse relation
         return field.field.name  # type: ignore[no-any-return]
-    if field.many_to_many and field.concrete:  # a forward many-to-many
+    # Not `field.concrete`: Django 6.0 made many-to-many fields non-concrete (no column).
+    if field.many_to_many and not field.auto_created:  # a forward many-to-many
         return field.related_query_name()  # type: ignore[no-any-return]
     raise TypeError(
         f"{field.name!r} is not a reverse relation or a many-to-many field; "
