@@ -55,6 +55,7 @@ class Computed(serializers.Field):  # type: ignore[type-arg]
         raise NotImplementedError(f"{type(self).__name__} must implement read().")
 
     def to_representation(self, instance: Any) -> Any:
+        assert self.field_name is not None  # DRF binds a field before it serializes
         return self.read(instance, self.field_name)
 
     @staticmethod
@@ -75,17 +76,18 @@ class _RelationAggregate(Computed):
         """The related rows of the outer row, as a correlated subquery."""
         field = model._meta.get_field(self.relation)
         back = _lookup_back(field)
-        rows = related(field.related_model).filter(**{back: OuterRef("pk")})  # type: ignore[arg-type]
+        rows: QuerySet[Any] = related(field.related_model).filter(**{back: OuterRef("pk")})  # type: ignore[arg-type]
         if self.filter is not None:
             rows = rows.filter(self.filter)
-        return rows.order_by()
+        unordered: QuerySet[Any] = rows.order_by()
+        return unordered
 
     def loaded(self, instance: Any, name: str) -> Any:
         """Return the annotated value, or None when the queryset was not planned."""
         return getattr(instance, self.attname(name), None)
 
     def manager(self, instance: Any) -> QuerySet[Any]:
-        rows = getattr(instance, self.relation).all()
+        rows: QuerySet[Any] = getattr(instance, self.relation).all()
         return rows.filter(self.filter) if self.filter is not None else rows
 
 
@@ -96,7 +98,8 @@ class Exists(_RelationAggregate):
         self, queryset: QuerySet[Any], name: str, related: RelatedQueryset
     ) -> QuerySet[Any]:
         rows = self.rows(queryset.model, related)
-        return queryset.annotate(**{self.attname(name): models.Exists(rows)})
+        annotated: QuerySet[Any] = queryset.annotate(**{self.attname(name): models.Exists(rows)})
+        return annotated
 
     def read(self, instance: Any, name: str) -> bool:
         value = self.loaded(instance, name)
@@ -116,7 +119,8 @@ class CountOf(_RelationAggregate):
             _eager_count=Func(F("pk"), function="COUNT")
         )
         value = Coalesce(Subquery(count.values("_eager_count")[:1]), 0)
-        return queryset.annotate(**{self.attname(name): value})
+        annotated: QuerySet[Any] = queryset.annotate(**{self.attname(name): value})
+        return annotated
 
     def read(self, instance: Any, name: str) -> int:
         value = self.loaded(instance, name)

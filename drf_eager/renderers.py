@@ -21,6 +21,7 @@ JSONRenderer raises ValueError (STRICT_JSON, the default) or writes `NaN`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
@@ -66,12 +67,13 @@ class ORJSONRenderer(renderers.BaseRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         if data is None:
             return b""
         fallback = self.fallback_renderer_class()
-        if fallback.get_indent(accepted_media_type, renderer_context or {}) is not None:
+        # The stubs want a str; DRF's get_indent() reads None and "" alike.
+        if fallback.get_indent(accepted_media_type or "", renderer_context or {}) is not None:
             return fallback.render(data, accepted_media_type, renderer_context)
         try:
             rendered: bytes = self._orjson.dumps(data, default=self._default, option=self._options)

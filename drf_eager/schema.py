@@ -11,7 +11,7 @@ import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
@@ -23,7 +23,7 @@ from .exceptions import DeclarationError
 from .shape import Shape, ShapeRequest, resolve
 
 if TYPE_CHECKING:  # pragma: no cover
-    from django.contrib.contenttypes.fields import GenericForeignKey
+    from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 
 __all__ = [
     "Attribute",
@@ -106,7 +106,7 @@ def _model_attributes(model: type[models.Model]) -> Mapping[str, Attribute]:
             accessor = f.get_accessor_name()
             if not accessor:
                 continue
-            remote = (f.field.name,)
+            remote: tuple[str, ...] = (f.field.name,)
             if f.one_to_one:
                 attributes[accessor] = Attribute(
                     TO_ONE, accessor, f.related_model, None, remote, query_name=f.name
@@ -116,21 +116,22 @@ def _model_attributes(model: type[models.Model]) -> Mapping[str, Attribute]:
             else:
                 attributes[accessor] = Attribute(TO_MANY, accessor, f.related_model)
         elif hasattr(f, "object_id_field_name"):  # GenericRelation
-            remote = (f.object_id_field_name, f.content_type_field_name)
+            generic = cast("GenericRelation", f)
+            remote = (generic.object_id_field_name, generic.content_type_field_name)
             attributes[f.name] = Attribute(TO_MANY, f.name, f.related_model, None, remote)
         elif f.many_to_many:
             attributes[f.name] = Attribute(TO_MANY, f.name, f.related_model)
         elif f.is_relation and f.concrete and (f.many_to_one or f.one_to_one):
             attributes[f.name] = Attribute(TO_ONE, f.name, f.related_model, f.name)
-            attributes[f.attname] = Attribute(COLUMN, f.name)  # type: ignore[attr-defined]
+            attributes[f.attname] = Attribute(COLUMN, f.name)
         elif hasattr(f, "ct_field"):  # GenericForeignKey
-            gfk: GenericForeignKey = f  # type: ignore[assignment]
+            gfk = cast("GenericForeignKey", f)
             attributes[f.name] = Attribute(
                 GENERIC_FK, f.name, None, None, (gfk.ct_field, gfk.fk_field)
             )
         elif f.concrete:
             attributes[f.name] = Attribute(COLUMN, f.name)
-            attributes.setdefault(f.attname, Attribute(COLUMN, f.name))  # type: ignore[attr-defined]
+            attributes.setdefault(f.attname, Attribute(COLUMN, f.name))
     attributes.setdefault("pk", Attribute(COLUMN, opts.pk.name))
     return attributes
 
@@ -155,7 +156,7 @@ class FieldSpec:
     def __init__(
         self,
         name: str,
-        field: Field,
+        field: Field[Any, Any, Any, Any],
         *,
         is_extra: bool = False,
         prefetch: Any = None,
@@ -181,7 +182,7 @@ class FieldSpec:
         return self.field.source or self.name
 
     @cached_property
-    def serializer(self) -> serializers.BaseSerializer | None:  # type: ignore[type-arg]
+    def serializer(self) -> serializers.BaseSerializer[Any] | None:
         """The nested serializer (the child of a `many=True` one), or None."""
         return _nested_serializer(self.field)
 
@@ -191,7 +192,7 @@ class FieldSpec:
         return None if serializer is None else get_schema(type(serializer))
 
     @cached_property
-    def prefetches(self) -> tuple[Prefetch, ...]:
+    def prefetches(self) -> tuple[Prefetch[str], ...]:
         """The user's own Prefetch objects, in the order given."""
         if isinstance(self.prefetch, Prefetch):
             return (self.prefetch,)
@@ -199,7 +200,7 @@ class FieldSpec:
             return tuple(self.prefetch)
         return ()
 
-    def own_prefetch(self, lookup: str) -> Prefetch | None:
+    def own_prefetch(self, lookup: str) -> Prefetch[str] | None:
         """Return the user's Prefetch for the relation `lookup`, if any."""
         for prefetch in self.prefetches:
             if prefetch.prefetch_through == lookup:
@@ -216,7 +217,7 @@ class FieldSpec:
         """
         own = self.own_prefetch(lookup)
         if own is not None and own.to_attr:
-            return own.to_attr  # type: ignore[no-any-return]
+            return own.to_attr
         if lookup.rsplit("__", 1)[-1] == self.name and self.filter is None:
             return None
         # A filtered relation never fills the relation's own cache: code that reads
@@ -233,7 +234,7 @@ class FieldSpec:
         own = self.own_prefetch(lookup)
         if own is None or own.queryset is None:
             return None
-        return own.to_attr or f"_eager_{self.name}"  # type: ignore[no-any-return]
+        return own.to_attr or f"_eager_{self.name}"
 
 
 _EXTRA_KEYS = {"field", "prefetch", "requires", "permissions", "filter"}
@@ -363,7 +364,9 @@ class SerializerSchema:
     def __repr__(self) -> str:
         return f"<SerializerSchema {self.label}>"
 
-    def _method_requires(self, name: str, field: Field) -> tuple[str, ...] | None:
+    def _method_requires(
+        self, name: str, field: Field[Any, Any, Any, Any]
+    ) -> tuple[str, ...] | None:
         if not isinstance(field, serializers.SerializerMethodField):
             return None
         method = getattr(self.serializer_class, field.method_name or f"get_{name}", None)
@@ -430,18 +433,18 @@ class SerializerSchema:
         """
         return self._read_sources.get(name)
 
-    def new_extra_field(self, name: str) -> Field:
+    def new_extra_field(self, name: str) -> Field[Any, Any, Any, Any]:
         """Return a fresh copy of the extra field `name` for one serializer instance."""
         return copy.deepcopy(self.extras[name].field)
 
 
 def get_schema(serializer_class: type) -> SerializerSchema:
     """Return the cached SerializerSchema of `serializer_class`."""
-    schema = serializer_class.__dict__.get(_CACHE_ATTR)
+    schema: SerializerSchema | None = serializer_class.__dict__.get(_CACHE_ATTR)
     if schema is None:
         schema = SerializerSchema(serializer_class)
         setattr(serializer_class, _CACHE_ATTR, schema)
-    return schema  # type: ignore[no-any-return]
+    return schema
 
 
 def declaration_errors(serializer_class: type) -> list[DeclarationError]:
