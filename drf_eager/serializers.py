@@ -224,12 +224,14 @@ class EagerFieldsSerializerMixin:
             self._eager_strict = watched
         if not watched:
             return super().to_representation(instance)  # type: ignore[misc]
-        name = self.field_name or getattr(self.parent, "field_name", "")  # type: ignore[attr-defined]
+        # The field this serializer is in its parent: itself, or its ListSerializer.
+        bound = self if self.field_name else self.parent  # type: ignore[attr-defined]
+        name = getattr(bound, "field_name", "")
         with contextlib.ExitStack() as stack:
             if not strict.is_forbidding():
                 stack.enter_context(strict.forbid_queries())
-            elif name:
-                stack.enter_context(strict.field_path(name))
+            elif name and not strict.records(bound):  # a parent that did not record it
+                stack.enter_context(strict.field_path(name, bound))
             if _next_to_representation(type(self)) is not serializers.Serializer.to_representation:
                 return super().to_representation(instance)  # type: ignore[misc]
             return self._strict_to_representation(instance)
@@ -238,7 +240,7 @@ class EagerFieldsSerializerMixin:
         # Serializer.to_representation, with each field's path recorded.
         ret: dict[str, Any] = {}
         for field in self._readable_fields:  # type: ignore[attr-defined]
-            with strict.field_path(field.field_name):
+            with strict.field_path(field.field_name, field):
                 try:
                     attribute = field.get_attribute(instance)
                 except SkipField:

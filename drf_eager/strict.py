@@ -17,6 +17,9 @@ __all__ = ["field_path", "forbid_queries"]
 _path: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar(
     "drf_eager_path", default=None
 )
+# The field whose name `_path` ends with, so that a nested serializer knows whether its
+# parent recorded it already.
+_field: contextvars.ContextVar[object] = contextvars.ContextVar("drf_eager_field", default=None)
 
 
 def _blocker(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
@@ -49,14 +52,22 @@ def is_forbidding() -> bool:
 
 
 @contextlib.contextmanager
-def field_path(name: str) -> Iterator[None]:
-    """Record that the fields serialized inside the block are below `name`."""
+def field_path(name: str, field: object = None) -> Iterator[None]:
+    """Record that the fields serialized inside the block are below `name`, the name
+    of `field` when it is given (see `records`)."""
     path = _path.get()
     if path is None:
         yield
         return
     token = _path.set((*path, name))
+    field_token = _field.set(field)
     try:
         yield
     finally:
+        _field.reset(field_token)
         _path.reset(token)
+
+
+def records(field: object) -> bool:
+    """Return whether the recorded path ends with the name of `field`."""
+    return field is not None and _field.get() is field

@@ -1258,11 +1258,6 @@ def test_a_one_to_one_back_to_its_origin_costs_the_same_for_any_number_of_rows(
     assert len(queries) == 1, queries
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="drf_eager bug: strict mode names each nested level twice ('orders.orders.article').",
-)
 def test_strict_mode_names_a_nested_field_once(fuzz_data):
     """Seen in the message of the bug above; reproduced here without it: a queryset that
     misses the planned JOIN of the orders' articles."""
