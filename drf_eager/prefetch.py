@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.db import models
 from django.db.models import F, Prefetch, QuerySet
@@ -54,19 +54,47 @@ class _Prefix(NamedTuple):
 _ROOT = _Prefix()
 
 
+class _Child:
+    """A prefetch of the plan: built when the plan is applied, so that every field that
+    loads the same relation cache adds what it serves to the one query."""
+
+    def __init__(self, lookup: str, base: QuerySet[Any], level: _Level, to_attr: str | None):
+        self.lookup = lookup
+        self.base = base
+        self.level = level
+        self.to_attr = to_attr
+
+    def prefetch(self) -> Prefetch:
+        return Prefetch(self.lookup, queryset=self.level.apply(self.base), to_attr=self.to_attr)
+
+
 class _Level:
     """What one queryset must load: its own rows and the rows JOINed into them."""
 
     def __init__(
-        self, model: type[models.Model], related_queryset: RelatedQuerysetGetter, path: str
+        self,
+        model: type[models.Model],
+        related_queryset: RelatedQuerysetGetter,
+        path: str,
+        *,
+        nested: bool = False,
     ) -> None:
         self.model = model
         self.related_queryset = related_queryset
         self.path = path
+        # The queryset of a prefetch, not the outermost one.
+        self.nested = nested
         self.columns: set[str] = set()
         self.select: set[str] = set()
-        self.prefetches: dict[str, Prefetch] = {}
+        self.prefetches: dict[str, Prefetch | _Child] = {}
         self.base_prefetches: dict[str, Prefetch] = {}
+        # (query prefix, to-one name) → the level and prefix of the row Django fills that
+        # relation with: the row a one-to-one came from (see _back).
+        self.same_rows: dict[tuple[str, str], tuple[_Level, _Prefix]] = {}
+        # Prefetches into an attribute of a to-one relation, and the ones the outer
+        # queryset must run instead of this one (see apply).
+        self.to_one_attrs: set[str] = set()
+        self.hoisted: list[Prefetch] = []
         # Computed fields of this level's own rows: (field, name, field path).
         self.computed: list[tuple[Computed, str, str]] = []
         # To-one relations prefetched for their computed fields: query → attr lookup.
@@ -78,15 +106,36 @@ class _Level:
         for f in model._meta.concrete_fields:
             self.columns.add(prefix.query + f.name)
 
-    def join(self, prefix: _Prefix, attribute: Attribute) -> _Prefix:
-        """JOIN the to-one `attribute` and return the prefix of its columns."""
+    def join(self, model: type[models.Model], prefix: _Prefix, attribute: Attribute) -> _Prefix:
+        """JOIN the to-one `attribute` of `model` and return the prefix of its columns."""
         lookup = prefix.query + attribute.lookup
         self.select.add(lookup)
         if attribute.local_field:
             self.columns.add(prefix.query + attribute.local_field)
         for remote in attribute.remote_fields:
             self.columns.add(lookup + SEP + remote)
+        back = _back(model, attribute)
+        if back is not None:
+            self.same_rows.setdefault((lookup + SEP, back), (self, prefix))
         return _Prefix(lookup + SEP, prefix.attr + attribute.name + SEP)
+
+    def follow(
+        self, model: type[models.Model], prefix: _Prefix, attribute: Attribute
+    ) -> tuple[_Level, _Prefix]:
+        """Return the level and prefix of the columns of the to-one `attribute`: a JOIN,
+        or the row it came from, which Django puts in the relation's cache (a JOIN back
+        to it would load a copy that Django discards)."""
+        origin = self.same_rows.get((prefix.query, attribute.name))
+        if origin is not None:
+            return origin
+        if _is_parent_link(model, attribute):
+            # Multi-table inheritance: Django builds the parent from the child's own
+            # columns (it ignores a select_related of the link), if they are all loaded.
+            self.all_columns(prefix, attribute.related_model)  # type: ignore[arg-type]
+            back = _back(model, attribute)
+            self.same_rows.setdefault((prefix.query, back), (self, prefix))  # type: ignore[arg-type]
+            return self, _Prefix(prefix.query, prefix.attr + attribute.name + SEP)
+        return self, self.join(model, prefix, attribute)
 
     # Fields --------------------------------------------------------------------
 
@@ -155,39 +204,41 @@ class _Level:
         shape: Shape | None,
         path: str,
     ) -> None:
+        level = self
         for attr in attrs[:-1]:
             attribute = model_attribute(model, attr)
             if attribute.kind != TO_ONE:
                 # A property or method on the way: we cannot know what it reads.
-                self.all_columns(prefix, model)
+                level.all_columns(prefix, model)
                 return
-            prefix = self.join(prefix, attribute)
+            level, prefix = level.follow(model, prefix, attribute)
             model = attribute.related_model  # type: ignore[assignment]
         attribute = model_attribute(model, attrs[-1])
         relative = SEP.join(attrs)  # the lookup relative to the serializer's model
         if attribute.kind == COLUMN:
-            self.columns.add(prefix.query + attribute.name)
+            level.columns.add(prefix.query + attribute.name)
         elif attribute.kind == TO_ONE:
-            self.visit_to_one(prefix, relative, attribute, spec, shape, path)
+            level.visit_to_one(prefix, model, relative, attribute, spec, shape, path)
         elif attribute.kind == TO_MANY:
-            self.visit_to_many(prefix, relative, attribute, spec, schema, shape, path)
+            level.visit_to_many(prefix, relative, attribute, spec, schema, shape, path)
         elif attribute.kind == GENERIC_FK:
             for column in attribute.remote_fields:
-                self.columns.add(prefix.query + column)
+                level.columns.add(prefix.query + column)
             if spec is None or spec.prefetch is not False:
-                self.add_prefetch(Prefetch(prefix.attr + attribute.name))
+                level.add_prefetch(Prefetch(prefix.attr + attribute.name))
         elif spec is None or spec.requires is None:
             assert attribute.kind == UNKNOWN
             # A property or method of the model: loaded as it declares, else in full.
             required = declared_requires(getattr(model, attrs[-1], None))
             if required is None:
-                self.all_columns(prefix, model)
+                level.all_columns(prefix, model)
             else:
-                self.visit_requires(prefix, model, required)
+                level.visit_requires(prefix, model, required)
 
     def visit_to_one(
         self,
         prefix: _Prefix,
+        model: type[models.Model],
         relative: str,
         attribute: Attribute,
         spec: FieldSpec | None,
@@ -205,34 +256,42 @@ class _Level:
         if pk_only and attribute.local_field:  # the FK column holds the value
             self.columns.add(prefix.query + attribute.local_field)
             return
+        back = _back(model, attribute)
+        origin = None if back is None else (back, prefix)
         own = spec.own_prefetch(relative) if spec is not None else None
         if own is not None and own.queryset is not None:
             # The user's own queryset for a to-one relation: prefetch it, never JOIN,
             # or the JOIN would fill the cache and silently drop the user's filter.
             if attribute.local_field:
                 self.columns.add(prefix.query + attribute.local_field)
-            child = self.child_queryset(own.queryset, related, spec, shape, attribute, path)
             to_attr = spec.to_one_attr(relative)  # type: ignore[union-attr]
-            self.add_prefetch(Prefetch(lookup, queryset=child, to_attr=to_attr))
+            self.plan_prefetch(
+                lookup, own.queryset, spec, shape, attribute, path, to_attr=to_attr, origin=origin
+            )
             return
-        if spec is not None and shape is not None and _computes(spec.child_schema, shape):
+        same_row = (prefix.query, attribute.name) in self.same_rows
+        if (
+            not same_row
+            and spec is not None
+            and shape is not None
+            and _computes(spec.child_schema, shape)
+        ):
             # Its computed fields annotate its own query: one query, not a JOIN.
             if attribute.local_field:
                 self.columns.add(prefix.query + attribute.local_field)
             base = self.related_queryset(related, path)
-            child = self.child_queryset(base, related, spec, shape, attribute, path)
-            self.add_prefetch(Prefetch(lookup, queryset=child))
+            self.plan_prefetch(lookup, base, spec, shape, attribute, path, origin=origin)
             self.prefetched_to_one[prefix.query + attribute.lookup] = lookup
             return
-        column_prefix = self.join(prefix, attribute)
+        level, column_prefix = self.follow(model, prefix, attribute)
         if spec is not None and spec.serializer is not None and shape is not None:
-            self.visit(column_prefix, related, spec.child_schema, shape, path)  # type: ignore[arg-type]
+            level.visit(column_prefix, related, spec.child_schema, shape, path)  # type: ignore[arg-type]
         elif isinstance(field, relations.SlugRelatedField):
-            self.add_column(column_prefix, related, field.slug_field)
+            level.add_column(column_prefix, related, field.slug_field)
         elif isinstance(field, relations.HyperlinkedRelatedField):
-            self.add_column(column_prefix, related, field.lookup_field)
+            level.add_column(column_prefix, related, field.lookup_field)
         else:
-            self.all_columns(column_prefix, related)
+            level.all_columns(column_prefix, related)
 
     def visit_to_many(
         self,
@@ -260,49 +319,88 @@ class _Level:
         to_attr = None
         if spec is not None and schema is not None and schema.model is not None:
             to_attr = spec.to_attr(relative)
-        child = self.child_queryset(base, related, spec, shape, attribute, path)
-        self.add_prefetch(Prefetch(lookup, queryset=child, to_attr=to_attr))
+        self.plan_prefetch(lookup, base, spec, shape, attribute, path, to_attr=to_attr)
         if spec is not None:
             for extra_prefetch in spec.prefetches:
                 if extra_prefetch is not own:
                     self.add_prefetch(_prefixed(extra_prefetch, prefix))
 
-    def child_queryset(
+    def plan_prefetch(
         self,
+        lookup: str,
         base: QuerySet[Any],
-        related: type[models.Model],
         spec: FieldSpec | None,
         shape: Shape | None,
         attribute: Attribute,
         path: str,
-    ) -> QuerySet[Any]:
-        if spec is None:
-            return base
-        child = _Level(related, self.related_queryset, path)
-        child.columns.update(attribute.remote_fields)
-        field = spec.field
-        if spec.serializer is not None and shape is not None:
-            child.visit(_ROOT, related, spec.child_schema, shape, path)  # type: ignore[arg-type]
+        *,
+        to_attr: str | None = None,
+        origin: tuple[str, _Prefix] | None = None,
+    ) -> None:
+        """Prefetch the relation `attribute` at `lookup` from `base`, loading what `spec`
+        serves of it. `origin` is the name of the relation back and the prefix of the
+        row Django fills it with, for a one-to-one."""
+        related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
+        key = lookup if to_attr is None else SEP.join([*lookup.split(SEP)[:-1], to_attr])
+        planned = self.prefetches.get(key)
+        if isinstance(planned, Prefetch):  # the user's, added first: kept as it is
+            return
+        if planned is None:
+            child = _Level(related, self.related_queryset, path, nested=True)
+            child.columns.update(attribute.remote_fields)
+            self.prefetches[key] = _Child(lookup, base, child, to_attr)
+            if to_attr is not None and attribute.kind == TO_ONE:
+                self.to_one_attrs.add(key)
+        else:
+            # Another field loads the same cache (through the row a one-to-one came
+            # back to, or a `requires`): its query serves both.
+            child = planned.level
+        if origin is not None:
+            back, prefix = origin
+            child.same_rows.setdefault(("", back), (self, prefix))
+        child.load(related, spec, shape, path)
+
+    def load(
+        self,
+        related: type[models.Model],
+        spec: FieldSpec | None,
+        shape: Shape | None,
+        path: str,
+    ) -> None:
+        """Load what `spec` serves of this level's rows."""
+        field = spec.field if spec is not None else None
+        if spec is not None and spec.serializer is not None and shape is not None:
+            self.visit(_ROOT, related, spec.child_schema, shape, path)  # type: ignore[arg-type]
         elif isinstance(field, serializers.ManyRelatedField):
             relation = field.child_relation
             if isinstance(relation, relations.SlugRelatedField):
-                child.add_column(_ROOT, related, relation.slug_field)
+                self.add_column(_ROOT, related, relation.slug_field)
             elif isinstance(relation, relations.HyperlinkedRelatedField):
-                child.add_column(_ROOT, related, relation.lookup_field)
+                self.add_column(_ROOT, related, relation.lookup_field)
             elif not isinstance(relation, relations.PrimaryKeyRelatedField):
-                child.all_columns(_ROOT, related)
-        else:
-            child.all_columns(_ROOT, related)
-        return child.apply(base)
+                self.all_columns(_ROOT, related)
+        else:  # code we do not know reads it (a `requires`, a plain field)
+            self.all_columns(_ROOT, related)
 
     def add_prefetch(self, prefetch: Prefetch) -> None:
         key = prefetch.prefetch_to
         if key not in self.prefetches:
             self.prefetches[key] = prefetch
+            if prefetch.to_attr and _ends_to_one(self.model, prefetch.prefetch_through):
+                self.to_one_attrs.add(key)
 
     # Result ------------------------------------------------------------------
 
     def apply(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        for key, planned in list(self.prefetches.items()):
+            if isinstance(planned, _Child):
+                self.prefetches[key] = planned.prefetch()
+                for hoisted in planned.level.hoisted:
+                    moved = copy.copy(hoisted)
+                    moved.add_prefix(key)
+                    if moved.prefetch_to not in self.prefetches:
+                        self.prefetches[moved.prefetch_to] = moved
+                        self.to_one_attrs.add(moved.prefetch_to)
         for field, name, path in self.computed:
             queryset = field.modify_queryset(
                 queryset, name, lambda model, path=path: self.related_queryset(model, path)
@@ -313,11 +411,20 @@ class _Level:
         elif isinstance(user_select, dict):
             self.keep_joined(user_select, "", self.model)
         self.unjoin_prefetched()
+        if self.nested:
+            # Django runs the lookups of a prefetch's queryset from the outer queryset
+            # too, after the prefetcher may have run them already (a reverse foreign key
+            # iterates the queryset); a to-one relation loaded into an attribute of its
+            # own is then walked again through the relation: a query per row where it
+            # is not cached. The outer queryset runs them, once.
+            for key in sorted(self.to_one_attrs):
+                self.hoisted.append(cast(Prefetch, self.prefetches.pop(key)))
         if self.select:
             queryset = queryset.select_related(*sorted(self.select))
         if self.prefetches:
             # Parents before children, or Django would load a parent on its own first.
-            prefetches = sorted(self.prefetches.values(), key=lambda p: p.prefetch_to.count(SEP))
+            built = cast("list[Prefetch]", list(self.prefetches.values()))  # no _Child left
+            prefetches = sorted(built, key=lambda p: p.prefetch_to.count(SEP))
             queryset = queryset.prefetch_related(*prefetches)
         existing, defer = queryset.query.deferred_loading
         if not defer:  # the queryset already has only(): load its fields too
@@ -342,7 +449,7 @@ class _Level:
             nested = sorted(s[len(below) :] for s in self.select if s.startswith(below))
             self.select = {s for s in self.select if s != query and not s.startswith(below)}
             self.columns = {c for c in self.columns if not c.startswith(below)}
-            queryset = self.prefetches[attr].queryset.defer(None)
+            queryset = self.prefetches[attr].queryset.defer(None)  # type: ignore[union-attr]
             if nested:
                 queryset = queryset.select_related(*nested)
             self.prefetches[attr] = Prefetch(attr, queryset=queryset)
@@ -363,10 +470,62 @@ class _Level:
 
 
 def _computes(schema: SerializerSchema | None, shape: Shape) -> bool:
-    """Whether `shape` of `schema` serves a computed field at its own level."""
-    return schema is not None and any(
-        isinstance(schema.spec(name).field, Computed) for name in shape.fields
-    )
+    """Whether `shape` of `schema` serves a computed field of its own rows: at its level,
+    or through a one-to-one and back to the same row."""
+    if schema is None:
+        return False
+    for name in shape.fields:
+        spec = schema.spec(name)
+        if isinstance(spec.field, Computed):
+            return True
+        below = shape.child(name)
+        if below is None or spec.child_schema is None or schema.model is None:
+            continue
+        back = _back(schema.model, model_attribute(schema.model, spec.source))
+        for back_name in below.fields if back is not None else ():
+            back_spec = spec.child_schema.spec(back_name)
+            back_shape = below.child(back_name)
+            if (
+                back_spec.source == back
+                and back_shape is not None
+                and _computes(back_spec.child_schema, back_shape)
+            ):
+                return True
+    return False
+
+
+def _back(model: type[models.Model], attribute: Attribute) -> str | None:
+    """The relation back from a one-to-one `attribute` of `model`, which Django fills
+    with the row it came from when it loads the relation (JOIN or prefetch)."""
+    if attribute.kind != TO_ONE:
+        return None
+    if attribute.local_field is None:  # a reverse one-to-one: its forward field
+        return attribute.remote_fields[0]
+    field = model._meta.get_field(attribute.name)
+    if not field.one_to_one:  # a foreign key: its way back is to-many
+        return None
+    return field.remote_field.get_accessor_name()  # type: ignore[union-attr]
+
+
+def _is_parent_link(model: type[models.Model], attribute: Attribute) -> bool:
+    if attribute.local_field is None:
+        return False
+    field = model._meta.get_field(attribute.name)
+    return bool(field.remote_field.parent_link)  # type: ignore[union-attr]
+
+
+def _ends_to_one(model: type[models.Model], lookup: str) -> bool:
+    """Whether the relations of `lookup` resolve from `model` and end in a to-one."""
+    attribute = None
+    related: type[models.Model] | None = model
+    for name in lookup.split(SEP):
+        if related is None:
+            return False
+        attribute = model_attribute(related, name)
+        if attribute.kind not in (TO_ONE, TO_MANY):
+            return False
+        related = attribute.related_model
+    return attribute is not None and attribute.kind == TO_ONE
 
 
 def _to_one_by_lookup(model: type[models.Model], lookup: str) -> Attribute | None:

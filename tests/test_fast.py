@@ -776,7 +776,8 @@ def test_generated_shapes_of_the_library(small_library, case):
 
 def test_where_the_drf_path_is_not_planned_the_fast_path_is(small_library):
     """The two anomalies drf_path_anomaly() names: same bytes, and the fast path sends
-    the planned queries (the DRF path 2 instead of 3, and 15 instead of 3)."""
+    the planned queries (the DRF path 2 instead of 3; the second is planned by the DRF
+    path too since the planner hoists the to-one Prefetch, where it sent 15)."""
     back = Shape(
         ("stamps", "author"),
         (
@@ -807,16 +808,16 @@ def test_where_the_drf_path_is_not_planned_the_fast_path_is(small_library):
             ),
         ),
     )
-    for serializer_class, shape, planned in [
-        (lib.PassportSerializer, back, 3),  # passports, stamps, author.passport.stamps
-        (lib.BookSerializer, below, 3),  # books, reviews, featured authors
+    for serializer_class, shape, planned, drf_count in [
+        (lib.PassportSerializer, back, 3, 2),  # passports, stamps, author.passport.stamps
+        (lib.BookSerializer, below, 3, 3),  # books, reviews, featured authors
     ]:
         assert drf_path_anomaly(get_schema(serializer_class), shape)
         queryset = serializer_class.Meta.model.objects.all()
         expected, count = drf_path(serializer_class, queryset, shape)
         served, fast_count = fast_path(serializer_class, queryset, shape)
         assert served == expected
-        assert fast_count == planned != count
+        assert (fast_count, count) == (planned, drf_count)
 
 
 def test_generated_shapes_are_mostly_served():

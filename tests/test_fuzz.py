@@ -223,10 +223,10 @@ def fuzz_data(db) -> FuzzData:
 #: Shapes that hit a known drf_eager bug are kept out of the fuzzing, so that it keeps
 #: looking for new ones. Set a flag to False once its xfail test (at the end) passes.
 #: A one-to-one relation, then its inverse (`profile.author` from an author).
-SKIP_ONE_TO_ONE_BACK = True
+SKIP_ONE_TO_ONE_BACK = False
 #: A to-many relation, a to-one JOINed in it, then a to-one with its own Prefetch
 #: (`reviews.book.featured_author`).
-SKIP_OWN_TO_ONE_PREFETCH_BELOW_A_JOIN = True
+SKIP_OWN_TO_ONE_PREFETCH_BELOW_A_JOIN = False
 #: django-filter's lookups may run before a shape error (`?author=1&extra=nope`).
 SKIP_FILTER_LOOKUPS_BEFORE_SHAPE = True
 
@@ -1230,13 +1230,6 @@ ONE_TO_ONE_BACK = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=QueryDuringSerialization,
-    reason="drf_eager bug: Django hands the row a one-to-one came from back to its "
-    "inverse (author.profile.author is the author itself), but the plan loads the inner "
-    "level's columns on a JOINed copy, so the outer row's deferred columns load one by one.",
-)
 @pytest.mark.parametrize("url", ONE_TO_ONE_BACK)
 def test_a_one_to_one_back_to_its_origin_is_loaded_with_the_columns_of_both_levels(fuzz_data, url):
     """Found by test_query_count_does_not_depend_on_the_number_of_rows: under STRICT a
@@ -1246,15 +1239,16 @@ def test_a_one_to_one_back_to_its_origin_is_loaded_with_the_columns_of_both_leve
     assert len(queries) == 1, queries  # everything JOINed
 
 
-@pytest.mark.xfail(strict=True, reason="the same drf_eager bug, outside strict mode: N+1")
 def test_a_one_to_one_back_to_its_origin_costs_the_same_for_any_number_of_rows(
     fuzz_data, settings
 ):
-    """Without STRICT the bug is a query per row: 1 + 2 for the fixture's 2 authors."""
+    """Without STRICT the bug was a query per row: 1 + 2 for the fixture's 2 authors.
+    The plan loads the inner level's columns on the outer row, without a JOIN back."""
     settings.DRF_EAGER = {**settings.DRF_EAGER, "STRICT": False}
     response, queries = send(fuzz_data, Request("GET", "/authors/", "fields=profile.author"))
     assert response.status_code == 200
-    assert response.json()[0] == {"profile": {"author": {"id": 1, "name": "author0"}}}
+    first = fuzz_data.pks[library.Author]
+    assert response.json()[0] == {"profile": {"author": {"id": first, "name": "author0"}}}
     assert len(queries) == 1, queries
 
 
@@ -1268,12 +1262,6 @@ def test_strict_mode_names_a_nested_field_once(fuzz_data):
     assert "while serializing 'orders.article':" in str(raised.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drf_eager bug: the plan nests Prefetch('book__author', to_attr=...) in the "
-    "reviews' queryset, which JOINs the book; Django runs it there and again from the top, "
-    "where the books look fetched, so it walks book.author: a query per review.",
-)
 def test_a_to_one_prefetch_below_a_joined_relation_costs_the_same_for_any_number_of_rows(
     fuzz_data,
 ):

@@ -4,8 +4,22 @@ of queries (the same for 2 and 50 authors) and the columns each query selects.""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.db.models import Prefetch
+from django.db.models.functions import Length
+from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers as drf
 
-from drf_eager import QueryDuringSerialization, forbid_queries
+from drf_eager import (
+    Computed,
+    CountOf,
+    EagerFieldsModelSerializer,
+    EagerFieldsSerializerMixin,
+    QueryDuringSerialization,
+    classproperty,
+    forbid_queries,
+    prepare,
+)
 from drf_eager.prefetch import prefetch_queryset
 from drf_eager.schema import get_schema
 from drf_eager.shape import ShapeRequest, build_request, resolve
@@ -267,6 +281,53 @@ class TestStrictMode:
             list(models.Book.objects.all())
         assert models.Book.objects.count() == 4  # allowed again after the block
 
+    @pytest.mark.parametrize(
+        ("serializer_class", "extra", "unplanned", "where"),
+        [
+            (
+                serializers.BookSerializer,
+                "author.publisher",
+                models.Book.objects.select_related("author"),
+                "author.publisher",
+            ),
+            (
+                serializers.PublisherSerializer,
+                "authors.books.tags",
+                models.Publisher.objects.prefetch_related("authors__books"),
+                "authors.books.tags",
+            ),
+        ],
+    )
+    def test_a_nested_field_is_named_once(
+        self, small_library, serializer_class, extra, unplanned, where
+    ):
+        _, context = prepare(serializer_class, unplanned.model.objects.all(), extra=extra)
+        with pytest.raises(QueryDuringSerialization, match=f"while serializing '{where}':"):
+            serializer_class(unplanned, many=True, context=context).data  # noqa: B018
+
+    def test_a_nested_field_below_a_parent_of_its_own_is_named(self, small_library):
+        """A parent whose to_representation is not DRF's records no path: the nested
+        serializer records its own name."""
+
+        class OwnRepresentation(drf.ModelSerializer):
+            def to_representation(self, instance):
+                return {"own": True, **super().to_representation(instance)}
+
+        class OwnBookSerializer(EagerFieldsSerializerMixin, OwnRepresentation):
+            class Meta:
+                model = models.Book
+                fields = ["title"]
+                extra = {"author": {"field": serializers.AuthorSerializer()}}
+
+        _, context = prepare(
+            OwnBookSerializer, models.Book.objects.all(), extra="author.publisher"
+        )
+        unplanned = models.Book.objects.select_related("author")
+        with pytest.raises(
+            QueryDuringSerialization, match="while serializing 'author.publisher':"
+        ):
+            OwnBookSerializer(unplanned, many=True, context=context).data  # noqa: B018
+
 
 class TestRequires:
     def test_method_field_declares_what_it_reads(self, api, small_library):
@@ -298,3 +359,231 @@ def test_to_one_with_its_own_queryset_beside_a_join(api, library):
     }
     assert data[2] == {"title": "book1-0", "author": {"name": "author1"}, "featured_author": None}
     assert len(queries) == 2
+
+
+# ------------------------------------------------------- relations back to their origin
+
+
+@pytest.fixture
+def drf_path(settings):
+    """Lists served by the DRF path, whose plan is tested here (tests/test_fast.py has
+    the fast path's)."""
+    settings.DRF_EAGER = {**settings.DRF_EAGER, "FAST_PATH": False}
+
+
+class PlaceSerializer(EagerFieldsModelSerializer):
+    """Multi-table inheritance from the parent's side: `restaurant` is a reverse
+    one-to-one, and the restaurant's `place_ptr` is the parent link back."""
+
+    class Meta:
+        model = models.Place
+        fields = ["id", "name"]
+
+    @classproperty
+    def extra(cls):
+        return {"address": {"field": drf.CharField()}, "restaurant": {"field": ChildSerializer()}}
+
+
+class ChildSerializer(EagerFieldsModelSerializer):
+    class Meta:
+        model = models.Restaurant
+        fields = ["serves_pizza"]
+
+    @classproperty
+    def extra(cls):
+        return {"name": {"field": drf.CharField()}, "place_ptr": {"field": PlaceSerializer()}}
+
+
+class BioLength(Computed):
+    """Makes its level a query of its own, where a one-to-one is prefetched."""
+
+    def modify_queryset(self, queryset, name, related):
+        return queryset.annotate(**{self.attname(name): Length("bio")})
+
+    def read(self, instance, name):
+        return getattr(instance, self.attname(name))
+
+
+class CountingAuthorSerializer(EagerFieldsModelSerializer):
+    class Meta:
+        model = models.Author
+        fields = ["id", "name"]
+
+    @classproperty
+    def extra(cls):
+        return {
+            "email": {"field": drf.CharField()},
+            "num_books": {"field": CountOf("books")},
+            "profile": {"field": CountingProfileSerializer()},
+            "books": {"field": serializers.BookSerializer(many=True)},
+            # A one-to-one with a queryset of its own: prefetched into an attribute.
+            "own_profile": {
+                "field": CountingProfileSerializer(source="profile"),
+                "prefetch": Prefetch("profile", queryset=models.AuthorProfile.objects.all()),
+            },
+        }
+
+
+class CountingProfileSerializer(EagerFieldsModelSerializer):
+    class Meta:
+        model = models.AuthorProfile
+        fields = ["bio"]
+
+    @classproperty
+    def extra(cls):
+        return {
+            "bio_length": {"field": BioLength()},
+            "author": {"field": CountingAuthorSerializer()},
+        }
+
+
+class BookOfCountingAuthorSerializer(EagerFieldsModelSerializer):
+    class Meta:
+        model = models.Book
+        fields = ["title"]
+        extra = {"author": {"field": CountingAuthorSerializer()}}
+
+
+@pytest.mark.parametrize(
+    ("url", "count"),
+    [
+        # a reverse one-to-one and back: the author itself, loaded once
+        ("/authors/?fields=profile.author", 1),
+        ("/authors/?fields=profile.author.profile.bio", 1),
+        ("/authors/?fields=name,profile(bio,author(email,display_name))", 1),
+        # the same, where the accessor and the query name differ
+        ("/authors/?fields=passport.author.email", 1),
+        # a forward one-to-one and back: the profile itself
+        ("/profiles/?fields=author.profile.bio", 1),
+        # to-many relations of the row it came back to: prefetched on that row, and
+        # once for both fields that read them
+        ("/authors/?fields=profile.author.books.title", 2),
+        ("/authors/?fields=books.title,profile.author.books.isbn", 2),
+        ("/authors/?fields=passport.stamps,passport.author.passport", 2),
+        # a foreign key back from its reverse relation: a JOINed copy of the same row
+        ("/authors/?fields=books.author.email", 2),
+        ("/books/?fields=author.books.author.email", 2),
+        # a self-referential foreign key, both ways and back
+        ("/categories/?fields=children.parent.name", 2),
+        ("/categories/?fields=parent.children.parent.name", 2),
+        ("/categories/?fields=children.children.parent", 3),
+        # a to-one with its own Prefetch below a JOIN inside a prefetch, or a variant
+        ("/books/?extra=reviews.book.featured_author", 3),
+        ("/books/?extra=good_reviews.book.featured_author", 3),
+        ("/tags/?fields=books.reviews.book", 3),
+    ],
+)
+def test_query_count_back_to_the_origin(api, library, drf_path, url, count):
+    status, data, queries = api.get_json(url)
+    assert status == 200, data
+    assert len(data) > 0
+    assert len(queries) == count, "\n".join(queries)
+
+
+def test_a_one_to_one_back_serves_the_row_it_came_from(api, small_library, drf_path):
+    _, data, queries = api.get_json("/authors/?fields=name,profile(bio,author(email))")
+    assert data[1] == {
+        "name": "author1",
+        "profile": {"bio": "bio1", "author": {"email": "a1@example.com"}},
+    }
+    (sql,) = queries
+    assert sql.count(column("tests_author", "email")) == 1  # no JOIN back to the author
+    _, data, _ = api.get_json("/profiles/?fields=website,author.profile.bio")
+    assert data[0] == {"website": "w", "author": {"profile": {"bio": "bio0"}}}
+
+
+def test_to_many_relations_through_the_same_row_share_a_query(api, small_library, drf_path):
+    _, data, queries = api.get_json("/authors/?fields=books.title,profile.author.books.isbn")
+    assert data[0] == {
+        "books": [{"title": "book0-0"}, {"title": "book0-1"}],
+        "profile": {"author": {"books": [{"isbn": "isbn00"}, {"isbn": "isbn01"}]}},
+    }
+    authors, books = queries
+    assert column("tests_book", "title") in books
+    assert column("tests_book", "isbn") in books
+
+
+def test_self_referential_values_back_to_the_origin(api, small_library):
+    root = models.Category.objects.get(name="root")
+    _, data, _ = api.get_json(f"/categories/{root.pk}/?fields=name,children(name,parent.name)")
+    assert data == {
+        "name": "root",
+        "children": [
+            {"name": "c0", "parent": {"name": "root"}},
+            {"name": "c1", "parent": {"name": "root"}},
+        ],
+    }
+
+
+def _serve(serializer_class, queryset, **params):
+    """(data, number of queries) of a planned serializer, under strict mode."""
+    planned, context = prepare(serializer_class, queryset, **params)
+    with CaptureQueriesContext(connection) as queries:
+        data = serializer_class(planned, many=True, context=context).data
+    return data, len(queries)
+
+
+@pytest.mark.parametrize(
+    ("serializer_class", "model", "fields", "count"),
+    [
+        # multi-table inheritance: a reverse one-to-one to the child and its parent link
+        (PlaceSerializer, models.Place, "name,restaurant(name,serves_pizza)", 1),
+        (PlaceSerializer, models.Place, "restaurant.place_ptr.address", 1),
+        (PlaceSerializer, models.Place, "restaurant.place_ptr.restaurant.serves_pizza", 1),
+        (ChildSerializer, models.Restaurant, "place_ptr.address", 1),
+        (ChildSerializer, models.Restaurant, "place_ptr.restaurant(name,serves_pizza)", 1),
+        # a computed field of the row a one-to-one came back to: in that row's query
+        (CountingAuthorSerializer, models.Author, "profile.author.num_books", 1),
+        (BookOfCountingAuthorSerializer, models.Book, "author.profile.author.num_books", 2),
+        # a prefetched one-to-one (a computed field, or a queryset of its own) and back
+        (CountingAuthorSerializer, models.Author, "profile(bio_length,author.email)", 2),
+        (CountingAuthorSerializer, models.Author, "own_profile.author(email,num_books)", 2),
+        (CountingAuthorSerializer, models.Author, "own_profile.author.books.isbn", 3),
+    ],
+)
+def test_query_count_back_to_the_origin_outside_a_view(
+    library, serializer_class, model, fields, count
+):
+    data, queries = _serve(serializer_class, model.objects.all(), fields=fields)
+    assert len(data) == model.objects.count() >= library
+    assert queries == count
+
+
+def test_values_back_to_the_origin_outside_a_view(small_library):
+    data, _ = _serve(
+        PlaceSerializer, models.Place.objects.all(), fields="name,restaurant.place_ptr.address"
+    )
+    assert data[1] == {"name": "r1", "restaurant": {"place_ptr": {"address": ""}}}
+    data, _ = _serve(
+        ChildSerializer,
+        models.Restaurant.objects.all(),
+        fields="name,place_ptr.restaurant.serves_pizza",
+    )
+    assert data[1] == {"name": "r1", "place_ptr": {"restaurant": {"serves_pizza": True}}}
+    data, _ = _serve(
+        BookOfCountingAuthorSerializer,
+        models.Book.objects.all(),
+        fields="title,author.profile(bio_length,author(name,num_books))",
+    )
+    assert data[2] == {
+        "title": "book1-0",
+        "author": {"profile": {"bio_length": 4, "author": {"name": "author1", "num_books": 2}}},
+    }
+    data, _ = _serve(
+        CountingAuthorSerializer, models.Author.objects.all(), fields="own_profile.author.email"
+    )
+    assert data[0] == {"own_profile": {"author": {"email": "a0@example.com"}}}
+
+
+def test_a_to_one_prefetch_below_a_join_at_any_depth(library, settings):
+    settings.DRF_EAGER = {**settings.DRF_EAGER, "MAX_DEPTH": 5}
+    data, queries = _serve(
+        serializers.AuthorSerializer,
+        models.Author.objects.all(),
+        fields="books.reviews(rating,book.featured_author.name)",
+    )
+    assert queries == 4  # authors, books, reviews, featured authors
+    assert data[0]["books"][0]["reviews"][0] == {
+        "rating": 2,
+        "book": {"featured_author": {"name": "author0"}},
+    }
