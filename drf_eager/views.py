@@ -16,7 +16,7 @@ from django.core.exceptions import (
 )
 from django.db import connections, models
 from django.db.models import QuerySet
-from django.http import HttpResponseBase
+from django.http import Http404, HttpResponseBase
 from rest_framework import generics, mixins, pagination, viewsets
 from rest_framework.exceptions import ParseError
 from rest_framework.renderers import JSONRenderer
@@ -318,6 +318,10 @@ class EagerFieldsViewMixin:
 
     def _plan(self, queryset: QuerySet[Any], shape: Shape) -> QuerySet[Any]:
         schema = get_schema(self.get_serializer_class())  # type: ignore[attr-defined]
+        if schema.model is not None and not issubclass(queryset.model, schema.model):
+            # Another model's rows (get_object() in an @action with its own serializer):
+            # the shape does not describe them.
+            return queryset
         return prefetch_queryset(
             queryset, schema, shape, related_queryset=self._related_querysets()
         )
@@ -360,6 +364,15 @@ class EagerFieldsViewMixin:
         kwargs = getattr(self, "kwargs", None) or {}
         lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", None)
         return lookup in kwargs
+
+    def get_object(self) -> Any:
+        try:
+            return super().get_object()  # type: ignore[misc]
+        except OverflowError:
+            # A lookup value past the database's integer range: SQLite's driver raises
+            # where Django guards only integer fields, not a one-to-one key (a parent
+            # link). DRF answers other values that cannot match with a 404; so do we.
+            raise Http404 from None
 
     # Fast path ---------------------------------------------------------------------
 

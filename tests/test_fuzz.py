@@ -200,8 +200,12 @@ class FuzzData:
 
 
 @pytest.fixture
-def fuzz_data(db) -> FuzzData:
-    """Two parent rows per endpoint (built once per test function, not per example)."""
+def fuzz_data(db, settings) -> FuzzData:
+    """Two parent rows per endpoint (built once per test function, not per example).
+
+    Lists are served by the DRF path, which the fuzzing is after; tests/test_fast_views.py
+    checks that the fast path serves the same bytes."""
+    settings.DRF_EAGER = {**settings.DRF_EAGER, "FAST_PATH": False}
     build_shop(2)
     build_library(2)
     # Warm ContentType's cache, so a generic relation costs the same in every request.
@@ -228,7 +232,7 @@ SKIP_ONE_TO_ONE_BACK = False
 #: (`reviews.book.featured_author`).
 SKIP_OWN_TO_ONE_PREFETCH_BELOW_A_JOIN = False
 #: django-filter's lookups may run before a shape error (`?author=1&extra=nope`).
-SKIP_FILTER_LOOKUPS_BEFORE_SHAPE = True
+SKIP_FILTER_LOOKUPS_BEFORE_SHAPE = False
 
 
 def _model_field(schema: SerializerSchema, name: str) -> Any:
@@ -882,10 +886,7 @@ def target(draw: Any, data: FuzzData) -> tuple[Endpoint, str]:
     path = endpoint.url
     if endpoint.model is not None and draw(st.booleans()):
         odd = ["0", "-1", "1e3", "abc", " 1", "1 ", "٣"]
-        if not endpoint.model._meta.pk.is_relation:
-            # Past 64 bits; Django guards integer pks, not a parent link (a 500 on SQLite,
-            # see test_an_out_of_range_pk_of_a_child_model_on_sqlite).
-            odd.append("99999999999999999999999")
+        odd.append("99999999999999999999999")  # past 64 bits
         pk = draw(
             st.one_of(
                 st.just(str(data.pks[endpoint.model])),
@@ -1092,10 +1093,7 @@ def test_random_get_bodies_never_give_a_5xx(fuzz_data, draw):
 
 # ------------------------------------------------------------------ query counts
 
-#: Known: CursorPagination orders by `-isbn` after the plan's `.only()`, so a shape that
-#: does not serve `isbn` loads it row by row, more for more rows with equal isbns (xfail
-#: tests/test_integrations.py::test_cursor_pagination_ordered_by_the_paginator).
-COUNTED_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint.url != "/cursor-books/"]
+COUNTED_ENDPOINTS = ENDPOINTS
 
 
 @st.composite
@@ -1207,16 +1205,10 @@ def test_a_cyclic_path_past_the_parser_nesting_is_refused_before_any_query(api, 
 # ------------------------------------------------------------ found by the fuzzing
 
 
-@pytest.mark.xfail(
-    connection.vendor == "sqlite",
-    strict=True,
-    raises=OverflowError,
-    reason="Django, not drf_eager: an exact lookup on a parent link (multi-table "
-    "inheritance pk) has no integer-overflow guard, and SQLite's driver raises.",
-)
 def test_an_out_of_range_pk_of_a_child_model_on_sqlite(fuzz_data):
     """`Restaurant(Place)`'s pk is `place_ptr`; `Restaurant.objects.filter(pk=10**23)`
-    raises OverflowError on SQLite, so the detail route answers a 500, not a 404."""
+    raises OverflowError on SQLite (Django guards integer fields, not a parent link), which
+    the view answers with a 404 as DRF answers any other lookup value that cannot match."""
     response = fuzz_data.clients["anonymous"].get("/restaurants/99999999999999999999999/")
     assert response.status_code == 404
 
@@ -1277,11 +1269,6 @@ def test_a_to_one_prefetch_below_a_joined_relation_costs_the_same_for_any_number
     assert (len(queries), len(more_queries)) == (3, 3), queries
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drf_eager: filter_queryset() runs the filter backends before it checks the "
-    "shape, so django-filter looks `author=1` up before the 400 the shape gets.",
-)
 def test_a_shape_error_comes_before_the_filter_backends_queries(fuzz_data):
     """Found by test_random_query_parameters_never_give_a_5xx (`?author=1&extra=id`): the
     README promises a bad shape's 400 before any query runs."""
