@@ -4,7 +4,7 @@ every level of a serializer tree, following the Shape found in its context."""
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils.functional import classproperty
@@ -139,24 +139,27 @@ def _eager_class(serializer_class: type) -> type:
     return eager
 
 
-def _with_shape(field: Field, shape: Shape) -> Field:
+def _with_shape(field: Field[Any, Any, Any, Any], shape: Shape) -> Field[Any, Any, Any, Any]:
     """Give the nested serializer `field` (a fresh copy) the shape it must output."""
     if isinstance(field, serializers.ListSerializer):
-        child = field.child
+        # Never None: ListSerializer.__init__ asserts a child.
+        child = cast("Field[Any, Any, Any, Any]", field.child)
         if not isinstance(child, EagerFieldsSerializerMixin):
-            child = _eager_class(type(child))(*child._args, **child._kwargs)
+            # The stubs lack the _args and _kwargs that Field.__new__ sets.
+            child = _eager_class(type(child))(*child._args, **child._kwargs)  # type: ignore[attr-defined]
             field.child = child
             child.bind(field_name="", parent=field)
         child._eager_shape = shape
         return field
     if not isinstance(field, EagerFieldsSerializerMixin):
-        field = _eager_class(type(field))(*field._args, **field._kwargs)
+        field = _eager_class(type(field))(*field._args, **field._kwargs)  # type: ignore[attr-defined]
     field._eager_shape = shape  # type: ignore[attr-defined]
     return field
 
 
-def _is_root(serializer: serializers.BaseSerializer) -> bool:  # type: ignore[type-arg]
-    parent = serializer.parent
+def _is_root(serializer: serializers.BaseSerializer[Any]) -> bool:
+    # The stubs type `parent` as always set; it is None until bind().
+    parent: serializers.BaseSerializer[Any] | None = serializer.parent
     if parent is None:
         return True
     return isinstance(parent, serializers.ListSerializer) and parent.parent is None
@@ -184,8 +187,8 @@ class EagerFieldsSerializerMixin:
             return None
         return shape_from_context(type(self), self.context)  # type: ignore[attr-defined]
 
-    def get_fields(self) -> dict[str, Field]:
-        fields: dict[str, Field] = super().get_fields()  # type: ignore[misc]
+    def get_fields(self) -> dict[str, Field[Any, Any, Any, Any]]:
+        fields: dict[str, Field[Any, Any, Any, Any]] = super().get_fields()  # type: ignore[misc]
         if self._eager_introspecting:
             return fields
         shape = self.get_eager_shape()
@@ -193,7 +196,9 @@ class EagerFieldsSerializerMixin:
             return fields
         return self._shape_fields(fields, shape)
 
-    def _shape_fields(self, fields: dict[str, Field], shape: Shape) -> dict[str, Field]:
+    def _shape_fields(
+        self, fields: dict[str, Field[Any, Any, Any, Any]], shape: Shape
+    ) -> dict[str, Field[Any, Any, Any, Any]]:
         schema = get_schema(type(self))
         # Variants read their own prefetch only when drf_eager planned the queryset.
         planned = SHAPE_CONTEXT_KEY in self.context  # type: ignore[attr-defined]
