@@ -82,6 +82,8 @@ def explain(url: str) -> list[str]:
     return out.getvalue().splitlines()
 
 
+# Deprecated by Django 6.1, and still served.
+@pytest.mark.filterwarnings("ignore:Calling select_related\\(\\) with no arguments")
 def test_the_plan_of_a_hand_written_queryset():
     queryset = (
         models.Book.objects.select_related()
