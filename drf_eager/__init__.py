@@ -21,6 +21,7 @@ __all__ = [
     "EagerFieldsViewMixin",
     "Exists",
     "ExtraNotPermitted",
+    "Grouped",
     "InvalidShape",
     "QueryDuringSerialization",
     "Shape",
@@ -36,6 +37,7 @@ _LOCATIONS = {
     "CountOf": "computed",
     "Exists": "computed",
     "ExtraNotPermitted": "exceptions",
+    "Grouped": "grouped",
     "data_predicate": "views",
     "EagerFieldsAPIView": "views",
     "EagerFieldsViewMixin": "views",
@@ -54,6 +56,7 @@ _LOCATIONS = {
 if TYPE_CHECKING:  # pragma: no cover
     from .computed import Computed, CountOf, Exists
     from .exceptions import ExtraNotPermitted, InvalidShape, QueryDuringSerialization
+    from .grouped import Grouped
     from .schema import requires
     from .serializers import (
         EagerFieldsModelSerializer,

@@ -77,6 +77,7 @@ from rest_framework import relations, serializers
 from rest_framework.fields import Field, empty
 from rest_framework.settings import api_settings
 
+from .grouped import Grouped
 from .prefetch import RelatedQuerysetGetter
 from .schema import COLUMN, TO_MANY, TO_ONE, Attribute, FieldSpec, get_schema, model_attribute
 from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin
@@ -410,6 +411,10 @@ class _Compiler:
             if spec.prefetch is False:
                 raise FastPathUnavailable(
                     f"'{field_path}' has prefetch=False: the DRF path loads it row by row."
+                )
+            if isinstance(spec.prefetch, Grouped):
+                raise FastPathUnavailable(
+                    f"'{field_path}' is loaded grouped (Grouped): the DRF path JOINs it."
                 )
             if field.source not in (spec.source, schema.read_source(name)):
                 raise FastPathUnavailable(f"'{field_path}': its source changed at run time.")

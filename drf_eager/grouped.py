@@ -18,7 +18,7 @@ from typing import Any, cast
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
-from django.db.models.expressions import Expression, OrderBy, Ref
+from django.db.models.expressions import Expression, OrderBy, RawSQL, Ref
 from django.db.models.fields.related_descriptors import (
     ManyToManyDescriptor,
     ReverseManyToOneDescriptor,
@@ -423,39 +423,47 @@ def _tiebreak(order: list[OrderBy], table: str, alias: str) -> None:
         order.append(OrderBy(_Column(table, alias)))
 
 
-_PARENTS, _ROWS = f"{_PREFIX}parents", f"{_PREFIX}rows"
+_PARENTS, _NUMBERED, _ROWS, _PAGE = (
+    f"{_PREFIX}parents",
+    f"{_PREFIX}numbered",
+    f"{_PREFIX}rows",
+    f"{_PREFIX}page",
+)
 
 
 class _Statement:
-    """The grouped query of a parents' queryset and one relation: the parents as one
-    derived table, LEFT JOINed to their rows as another, ordered by the parents'
-    ordering then the rows' ordering."""
+    """The grouped query of a parents' queryset and one relation: the parents as a
+    derived table, numbered in their own order, LEFT JOINed to their rows as another,
+    ordered by that number then the rows' ordering."""
 
     def __init__(self, queryset: QuerySet[Any], load: _Load) -> None:
         connection = connections[queryset.db]
         relation = load.relation
-        order: list[OrderBy] = []  # the parents' then, if any, the rows'
+        quote = connection.ops.quote_name
 
-        # The parents: the queryset as it is (slice, filters, DISTINCT), numbered in its
-        # own order, unless DISTINCT, which a row number would defeat: then by its
-        # ordering columns, then by the key.
+        # The parents: the queryset as it is (slice, filters, DISTINCT), selecting its
+        # ordering's values, which number its rows outside it: a window inside it would
+        # number every row before the slice (and defeat a DISTINCT).
         parents = queryset.query.chain()
         parent_order = _ordering(parents, connection)
         parent_columns = _Columns(parents, connection)
         self.parent_key = parent_columns.column(relation.target)
-        self.distinct = bool(parents.distinct and not parents.distinct_fields)
-        if self.distinct:
-            for item in parent_order:
-                order.append(_keyed(item, _PARENTS, parent_columns.name(item.expression)))
-            _tiebreak(order, _PARENTS, self.parent_key)
-        else:
-            window = Window(RowNumber(), order_by=[_unref(o) for o in parent_order] or None)
-            parents.add_annotation(window, _RANK)
-            parent_columns.added.add(_RANK)
-            order.append(OrderBy(_Column(_PARENTS, _RANK)))
-        if not parents.is_sliced:  # the outer ORDER BY orders it
+        numbering = [_keyed(o, _NUMBERED, parent_columns.name(o.expression)) for o in parent_order]
+        if not parents.is_sliced:  # numbered outside it
             parents.clear_ordering(force=True)
         self.parents = _Side(parents, queryset, parent_columns.added)
+        compiler = self.parents.compiler
+        over, params = [], []
+        for item in numbering:
+            item_sql, item_params = compiler.compile(item)
+            over.append(item_sql)
+            params += item_params
+        params += self.parents.params
+        window = f"ROW_NUMBER() OVER ({'ORDER BY ' if over else ''}{', '.join(over)})"
+        numbered = (
+            f"(SELECT {quote(_NUMBERED)}.*, {window} AS {quote(_RANK)} "
+            f"FROM ({self.parents.sql}) {quote(_NUMBERED)}) {quote(_PARENTS)}"
+        )
 
         # The rows: their queryset, with the key of their parent and their ordering.
         rows_queryset = load.queryset
@@ -469,6 +477,16 @@ class _Statement:
             self.row_key = key_lookup = row_columns.name(F(relation.key), reuse=False)
         rows_order = [_keyed(o, _ROWS, row_columns.name(o.expression)) for o in row_order]
         _tiebreak(rows_order, _ROWS, row_columns.column(rows.get_meta().pk.attname))
+        if parents.is_sliced or parents.where:
+            # Only these parents' rows, so that the database reads no others (a page's
+            # children, not every child). The parents' query is a derived table inside
+            # the IN, which MariaDB accepts with a LIMIT, where it refuses IN (... LIMIT).
+            page = RawSQL(
+                f"SELECT {quote(_PAGE)}.{quote(self.parent_key)} "
+                f"FROM ({self.parents.sql}) {quote(_PAGE)}",
+                self.parents.params,
+            )
+            rows.add_q(Q(**{f"{key_lookup}__in": page}))
         if rows.is_sliced:
             # The first rows of each parent, as Django's prefetch filters a sliced queryset.
             low, high = rows.low_mark, rows.high_mark
@@ -488,10 +506,9 @@ class _Statement:
         except EmptyResultSet:
             self.rows = None
 
-        quote = connection.ops.quote_name
-        columns = [f"{quote(_PARENTS)}.{quote(a)}" for a in self.parents.aliases]
-        sql = [f"FROM ({self.parents.sql}) {quote(_PARENTS)}"]
-        params = list(self.parents.params)
+        columns = [f"{quote(_PARENTS)}.{quote(a)}" for a in [_RANK, *self.parents.aliases]]
+        sql = [f"FROM {numbered}"]
+        order = [OrderBy(_Column(_PARENTS, _RANK))]
         if self.rows is not None:
             columns += [f"{quote(_ROWS)}.{quote(a)}" for a in self.rows.aliases]
             sql.append(
@@ -501,7 +518,6 @@ class _Statement:
             )
             params += self.rows.params
             order += rows_order
-        compiler = self.parents.compiler
         ordering = []
         for item in order:
             item_sql, item_params = compiler.compile(item)
@@ -540,21 +556,20 @@ def _run(statement: _Statement, load: _Load) -> list[models.Model]:
         cursor.execute(statement.sql, statement.params)
         rows = cursor.fetchall()
     parents_side, rows_side = statement.parents, statement.rows
-    width = parents_side.width
-    group_at = None if statement.distinct else parents_side.position(_RANK)
-    key_at = None if rows_side is None else width + rows_side.position(statement.row_key)
+    # Each row: the parent's number, its columns, then its child's, if any.
+    end = 1 + parents_side.width
+    key_at = None if rows_side is None else end + rows_side.position(statement.row_key)
     # The rows come ordered by parent: a parent's first row starts its group.
     parent_rows: list[Sequence[Any]] = []
     child_rows: list[Sequence[Any]] = []
     owners: list[int] = []
-    last: Any = object()
+    last: Any = None
     for raw in rows:
-        key = raw[:width] if group_at is None else raw[group_at]
-        if key != last:
-            last = key
-            parent_rows.append(raw[:width])
+        if raw[0] != last:
+            last = raw[0]
+            parent_rows.append(raw[1:end])
         if key_at is not None and raw[key_at] is not None:  # else a parent without rows
-            child_rows.append(raw[width:])
+            child_rows.append(raw[end:])
             owners.append(len(parent_rows) - 1)
     parents = parents_side.instances(parent_rows)
     groups: list[list[models.Model]] = [[] for _ in parents]

@@ -5,7 +5,7 @@ the keys Django needs, at every level."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, cast
 
 from django.db import models
@@ -15,6 +15,7 @@ from django.db.models.query import ModelIterable
 from rest_framework import relations, serializers
 
 from .computed import Computed
+from .grouped import Grouped, Grouping, declared_grouping
 from .schema import (
     COLUMN,
     GENERIC_FK,
@@ -78,10 +79,13 @@ class _Level:
         path: str,
         *,
         nested: bool = False,
+        grouping: Grouping | None = None,
     ) -> None:
         self.model = model
         self.related_queryset = related_queryset
         self.path = path
+        # The to-many relations loaded grouped, JOINed to this queryset's rows.
+        self.grouping = grouping or Grouping()
         # The queryset of a prefetch, not the outermost one.
         self.nested = nested
         self.columns: set[str] = set()
@@ -308,8 +312,11 @@ class _Level:
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
         lookup = prefix.attr + attribute.name
         own = spec.own_prefetch(relative) if spec is not None else None
+        grouped = self.grouping.get(spec, path)
         if own is not None and own.queryset is not None:
             base = own.queryset
+        elif grouped is not None and grouped.queryset is not None:
+            base = grouped.queryset
         elif lookup in self.base_prefetches and self.base_prefetches[lookup].queryset is not None:
             base = self.base_prefetches[lookup].queryset
         else:
@@ -320,6 +327,8 @@ class _Level:
         if spec is not None and schema is not None and schema.model is not None:
             to_attr = spec.to_attr(relative)
         self.plan_prefetch(lookup, base, spec, shape, attribute, path, to_attr=to_attr)
+        if grouped is not None:
+            self.grouping.add(self.model, lookup, to_attr, grouped, related, path)
         if spec is not None:
             for extra_prefetch in spec.prefetches:
                 if extra_prefetch is not own:
@@ -346,7 +355,9 @@ class _Level:
         if isinstance(planned, Prefetch):  # the user's, added first: kept as it is
             return
         if planned is None:
-            child = _Level(related, self.related_queryset, path, nested=True)
+            child = _Level(
+                related, self.related_queryset, path, nested=True, grouping=self.grouping.below()
+            )
             child.columns.update(attribute.remote_fields)
             self.prefetches[key] = _Child(lookup, base, child, to_attr)
             if to_attr is not None and attribute.kind == TO_ONE:
@@ -419,6 +430,7 @@ class _Level:
             # is not cached. The outer queryset runs them, once.
             for key in sorted(self.to_one_attrs):
                 self.hoisted.append(cast(Prefetch, self.prefetches.pop(key)))
+        queryset = self.grouping.apply(queryset, self.prefetches)
         if self.select:
             queryset = queryset.select_related(*sorted(self.select))
         if self.prefetches:
@@ -555,16 +567,24 @@ def prefetch_queryset(
     shape: Shape,
     *,
     related_queryset: RelatedQuerysetGetter | None = None,
+    grouped: Sequence[str] | Mapping[str, Grouped] | None = None,
 ) -> QuerySet[Any]:
     """Return `queryset` loading exactly what `shape` of `schema` serializes.
 
     The queryset's own filters, annotations, ordering, `select_related` and
     `prefetch_related` are kept; a prefetch it already has for a relation the
-    shape needs gives its queryset as the base of the planned one.
+    shape needs gives its queryset as the base of the planned one. `grouped` names
+    field paths of to-many relations to load grouped (see drf_eager.grouped), as a
+    view's `eager_grouped` does.
     """
     if queryset._iterable_class is not ModelIterable:  # values(), values_list()
         return queryset
-    level = _Level(queryset.model, related_queryset or _default_related_queryset, "")
+    level = _Level(
+        queryset.model,
+        related_queryset or _default_related_queryset,
+        "",
+        grouping=Grouping(declared_grouping(grouped, schema)),
+    )
     existing = list(queryset._prefetch_related_lookups)
     for lookup in existing:
         if isinstance(lookup, Prefetch):

@@ -4,7 +4,7 @@ plans the queryset for it and hands it to the serializer."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from rest_framework.utils.serializer_helpers import ReturnList
 
 from .exceptions import ExtraNotPermitted, InvalidShape, ShapeTooLarge
 from .fast import FastPathUnavailable, FastQuery, compile_fast_plan
+from .grouped import Grouped
 from .parsing import count_paths
 from .permissions import forbidden_paths, names_path, without_paths
 from .prefetch import prefetch_queryset
@@ -98,6 +99,10 @@ class EagerFieldsViewMixin:
 
     #: Serve list responses by the fast path where it applies; None: the FAST_PATH setting.
     eager_fast_path: bool | None = None
+
+    #: Field paths of to-many relations to load grouped, JOINed to their parents' query
+    #: (a list, or a dict of paths to `Grouped(...)`); see drf_eager.grouped.
+    eager_grouped: Sequence[str] | Mapping[str, Grouped] = ()
 
     request: Request
 
@@ -316,6 +321,12 @@ class EagerFieldsViewMixin:
                 queryset = getattr(self, name)(queryset)
         return queryset
 
+    def get_eager_grouped(self) -> Sequence[str] | Mapping[str, Grouped]:
+        """Return the field paths of the to-many relations to load grouped: the view's
+        `eager_grouped`. You may want to override this to group by action, or to ask
+        `Grouped(only_with_children=True)` from a query parameter."""
+        return self.eager_grouped
+
     def _plan(self, queryset: QuerySet[Any], shape: Shape) -> QuerySet[Any]:
         schema = get_schema(self.get_serializer_class())  # type: ignore[attr-defined]
         if schema.model is not None and not issubclass(queryset.model, schema.model):
@@ -323,7 +334,11 @@ class EagerFieldsViewMixin:
             # the shape does not describe them.
             return queryset
         return prefetch_queryset(
-            queryset, schema, shape, related_queryset=self._related_querysets()
+            queryset,
+            schema,
+            shape,
+            related_queryset=self._related_querysets(),
+            grouped=self.get_eager_grouped(),
         )
 
     def _related_querysets(self) -> Callable[[type[models.Model], str], QuerySet[Any]]:
@@ -397,7 +412,8 @@ class EagerFieldsViewMixin:
         if cached is not None and cached[0] is queryset:
             return cached[1]  # type: ignore[no-any-return]
         query = None
-        if self.use_fast_path():
+        grouped = self.get_eager_grouped()
+        if self.use_fast_path() and not any(recorded[2].has_path(path) for path in grouped):
             planned, base, shape = recorded
             plan = compile_fast_plan(self.get_serializer_class(), shape)  # type: ignore[attr-defined]
             if plan is not None:

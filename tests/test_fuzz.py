@@ -100,6 +100,7 @@ ENDPOINTS = [
     Endpoint("/api/orders/", shop.Order),
     Endpoint("/api/order-details/", shop.Order),
     Endpoint("/api/customer-summaries/", None, router=False),
+    Endpoint("/api/customer-orders/", None, router=False),
     # The library's test views (tests/urls_library.py).
     Endpoint("/books/", library.Book),
     Endpoint("/paginated-books/", library.Book),
