@@ -123,6 +123,29 @@ EXAMPLE_REQUESTS = [
         2,
     ),
     Example(
+        "Grouped (the view's eager_grouped): the page of customers JOINed to their orders "
+        "and each order's article, one query instead of two",
+        "/api/customer-orders/",
+        2,
+    ),
+    Example(
+        "Grouped, with the orders filtered (?since=, in get_related_queryset): customers "
+        "without a matching order are still listed, with no orders",
+        "/api/customer-orders/?since=2024-12-01",
+        2,
+    ),
+    Example(
+        "Grouped, only the customers with a matching order: counted and paged as such",
+        "/api/customer-orders/?since=2024-12-01&with_orders=1",
+        2,
+    ),
+    Example(
+        "Grouped in an extra (prefetch: Grouped(queryset)): the last 3 orders of each "
+        "customer, newest first",
+        "/api/customer-orders/?fields=name,recent_orders(code,created_at)",
+        2,
+    ),
+    Example(
         "Unknown names: a 400 naming each bad path and what is allowed, before any query",
         "/api/customers/?extra=ordrs&fields=name,orders.cde",
         0,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q
 from rest_framework import serializers
 
-from drf_eager import CountOf, EagerFieldsModelSerializer, Exists, classproperty
+from drf_eager import CountOf, EagerFieldsModelSerializer, Exists, Grouped, classproperty
 
 from .models import Article, Country, Customer, CustomerProfile, Order
 
@@ -113,5 +113,21 @@ class CustomerSummarySerializer(CustomerSerializer):
             "last_order_at": {
                 "field": serializers.DateTimeField(read_only=True, allow_null=True),
                 "requires": [],  # the annotation: no column to load
+            },
+        }
+
+
+class CustomerOrdersSerializer(CustomerSerializer):
+    """Served only by CustomerOrdersView, which loads `orders` grouped: JOINed to the
+    customers' own query instead of a prefetch query of their own."""
+
+    @classproperty
+    def extra(cls):
+        return {
+            **CustomerSerializer.extra,
+            # Grouped in the extra itself: the last 3 orders of each customer.
+            "recent_orders": {
+                "field": OrderSerializer(source="orders", many=True),
+                "prefetch": Grouped(Order.objects.order_by("-created_at", "-id")[:3]),
             },
         }

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("api/", include(router.urls)),
     path("api/customer-summaries/", views.CustomerSummaryView.as_view()),
+    path("api/customer-orders/", views.CustomerOrdersView.as_view()),
 ]

@@ -19,6 +19,7 @@ ENDPOINTS = [
     ("/api/orders/", views.OrderViewSet),
     ("/api/order-details/", views.OrderDetailViewSet),
     ("/api/customer-summaries/", views.CustomerSummaryView),
+    ("/api/customer-orders/", views.CustomerOrdersView),
 ]
 
 
