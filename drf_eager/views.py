@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -34,6 +34,10 @@ from .schema import get_schema
 from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin, resolve_request
 from .settings import LIMITS, eager_settings
 from .shape import Shape, ShapeError, ShapeRequest, build_request
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
 
 __all__ = ["EagerFieldsAPIView", "EagerFieldsViewMixin", "data_predicate"]
 
@@ -74,7 +78,7 @@ def _data_predicates(view_class: type) -> list[tuple[tuple[str, ...], str]]:
             and (paths := getattr(getattr(view_class, name, None), "eager_data_predicate", None))
         ]
         view_class._eager_data_predicates = found  # type: ignore[attr-defined]
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 class EagerFieldsViewMixin:
@@ -105,6 +109,8 @@ class EagerFieldsViewMixin:
     eager_grouped: Sequence[str] | Mapping[str, Grouped] = ()
 
     request: Request
+    _eager_shape: Shape | None  # set by get_shape(), once per request
+    _eager_client_params: set[str]  # the parameters the client sent
 
     def get_eager_limit(self, name: str) -> int | None:
         """Return the limit `name` (MAX_DEPTH, MAX_PATHS, MAX_PARAM_LENGTH or
@@ -243,7 +249,7 @@ class EagerFieldsViewMixin:
         Raise InvalidShape (400) naming every bad path.
         """
         if hasattr(self, "_eager_shape"):
-            return self._eager_shape  # type: ignore[no-any-return]
+            return self._eager_shape
         serializer_class = self.get_serializer_class()  # type: ignore[attr-defined]
         shape = None
         if issubclass(serializer_class, EagerFieldsSerializerMixin):
@@ -270,7 +276,7 @@ class EagerFieldsViewMixin:
         forbidden = forbidden_paths(get_schema(serializer_class), shape, self.request, self)
         if not forbidden:
             return shape
-        client = getattr(self, "_eager_client_params", set())
+        client: set[str] = getattr(self, "_eager_client_params", set())
         denied: dict[str, list[str]] = {}
         for part in ("extra", "fields"):
             param = request.params[part]
@@ -285,7 +291,7 @@ class EagerFieldsViewMixin:
         return without_paths(shape, forbidden)
 
     def _raise_shape_error(self, exc: ShapeError, errors: dict[str, list[str]]) -> None:
-        client = getattr(self, "_eager_client_params", set())
+        client: set[str] = getattr(self, "_eager_client_params", set())
         bad = {param: messages for param, messages in exc.errors.items() if param not in client}
         if bad:
             # A view default names something the serializer does not have: a bug.
@@ -306,7 +312,8 @@ class EagerFieldsViewMixin:
         related model's default manager. You may want to override this to scope
         nested data as the view scopes its own rows, for instance by tenant.
         """
-        return model._default_manager.all()
+        queryset: QuerySet[Any] = model._default_manager.all()
+        return queryset
 
     def prefetch_queryset(self, queryset: QuerySet[Any], shape: Shape) -> QuerySet[Any]:
         """Return `queryset` loading exactly what `shape` serializes.
@@ -366,7 +373,8 @@ class EagerFieldsViewMixin:
         if isinstance(paginator, pagination.CursorPagination) and not self._is_detail():
             # The paginator orders by its own ordering after this; ordered by it now,
             # the plan keeps the columns the cursor reads from each page's rows.
-            queryset = queryset.order_by(*paginator.get_ordering(self.request, queryset, self))
+            view = cast("APIView", self)  # the mixin is always on an APIView
+            queryset = queryset.order_by(*paginator.get_ordering(self.request, queryset, view))
         if type(self).prefetch_queryset is not EagerFieldsViewMixin.prefetch_queryset:
             return self.prefetch_queryset(queryset, shape)
         base = self._run_data_predicates(queryset, shape)
@@ -466,7 +474,7 @@ class EagerFieldsViewMixin:
 
     # Errors ----------------------------------------------------------------------
 
-    def handle_exception(self, exc: Exception) -> HttpResponseBase:
+    def handle_exception(self, exc: Exception) -> Response:
         # Django refuses some requests by raising where DRF's handler does not look;
         # answer them as DRF does, in JSON, instead of with Django's HTML page.
         if isinstance(exc, RequestDataTooBig):
@@ -558,7 +566,8 @@ class FastList:
 
     def __init__(self, instance: Any, data: list[dict[str, Any]]) -> None:
         self.instance = instance
-        self.data = ReturnList(data, serializer=self)
+        # The stubs want a serializer; ReturnList only keeps it, as DRF's templates do.
+        self.data = ReturnList(data, serializer=self)  # type: ignore[call-overload]
 
 
 _SLICING_PAGINATORS = (
@@ -585,5 +594,6 @@ def _is_stock_list(view: Any) -> bool:
     return getattr(cls, "get", None) in _STOCK_LIST_GETS and view.request.method == "GET"
 
 
-class EagerFieldsAPIView(EagerFieldsViewMixin, generics.GenericAPIView):  # type: ignore[type-arg]
+# The stubs type View.request as an HttpRequest and APIView.request as a Request.
+class EagerFieldsAPIView(EagerFieldsViewMixin, generics.GenericAPIView[Any]):  # type: ignore[misc]
     """A GenericAPIView with the eager fields mixin."""
