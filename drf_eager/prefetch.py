@@ -14,7 +14,7 @@ from django.db.models.expressions import OrderBy
 from django.db.models.query import ModelIterable
 from rest_framework import relations, serializers
 
-from .computed import Computed
+from .computed import Computed, RelatedQueryset
 from .grouped import Grouped, Grouping, declared_grouping
 from .schema import (
     COLUMN,
@@ -40,7 +40,13 @@ SEP = "__"
 
 
 def _default_related_queryset(model: type[models.Model], path: str) -> QuerySet[Any]:
-    return model._default_manager.all()
+    queryset: QuerySet[Any] = model._default_manager.all()
+    return queryset
+
+
+def _at_path(getter: RelatedQuerysetGetter, path: str) -> RelatedQueryset:
+    # What a computed field at `path` gets: the view's hook with the path bound.
+    return lambda model: getter(model, path)
 
 
 class _Prefix(NamedTuple):
@@ -65,7 +71,7 @@ class _Child:
         self.level = level
         self.to_attr = to_attr
 
-    def prefetch(self) -> Prefetch:
+    def prefetch(self) -> Prefetch[str]:
         return Prefetch(self.lookup, queryset=self.level.apply(self.base), to_attr=self.to_attr)
 
 
@@ -90,15 +96,15 @@ class _Level:
         self.nested = nested
         self.columns: set[str] = set()
         self.select: set[str] = set()
-        self.prefetches: dict[str, Prefetch | _Child] = {}
-        self.base_prefetches: dict[str, Prefetch] = {}
+        self.prefetches: dict[str, Prefetch[str] | _Child] = {}
+        self.base_prefetches: dict[str, Prefetch[str]] = {}
         # (query prefix, to-one name) → the level and prefix of the row Django fills that
         # relation with: the row a one-to-one came from (see _back).
         self.same_rows: dict[tuple[str, str], tuple[_Level, _Prefix]] = {}
         # Prefetches into an attribute of a to-one relation, and the ones the outer
         # queryset must run instead of this one (see apply).
         self.to_one_attrs: set[str] = set()
-        self.hoisted: list[Prefetch] = []
+        self.hoisted: list[Prefetch[str]] = []
         # Computed fields of this level's own rows: (field, name, field path).
         self.computed: list[tuple[Computed, str, str]] = []
         # To-one relations prefetched for their computed fields: query → attr lookup.
@@ -318,7 +324,7 @@ class _Level:
         elif grouped is not None and grouped.queryset is not None:
             base = grouped.queryset
         elif lookup in self.base_prefetches and self.base_prefetches[lookup].queryset is not None:
-            base = self.base_prefetches[lookup].queryset
+            base = cast("QuerySet[Any]", self.base_prefetches[lookup].queryset)  # not None
         else:
             base = self.related_queryset(related, path)
         if spec is not None and spec.filter is not None:
@@ -393,7 +399,7 @@ class _Level:
         else:  # code we do not know reads it (a `requires`, a plain field)
             self.all_columns(_ROOT, related)
 
-    def add_prefetch(self, prefetch: Prefetch) -> None:
+    def add_prefetch(self, prefetch: Prefetch[str]) -> None:
         key = prefetch.prefetch_to
         if key not in self.prefetches:
             self.prefetches[key] = prefetch
@@ -413,9 +419,7 @@ class _Level:
                         self.prefetches[moved.prefetch_to] = moved
                         self.to_one_attrs.add(moved.prefetch_to)
         for field, name, path in self.computed:
-            queryset = field.modify_queryset(
-                queryset, name, lambda model, path=path: self.related_queryset(model, path)
-            )
+            queryset = field.modify_queryset(queryset, name, _at_path(self.related_queryset, path))
         user_select = queryset.query.select_related
         if user_select is True:  # select_related() of every relation: leave columns alone
             self.columns.clear()
@@ -429,13 +433,13 @@ class _Level:
             # own is then walked again through the relation: a query per row where it
             # is not cached. The outer queryset runs them, once.
             for key in sorted(self.to_one_attrs):
-                self.hoisted.append(cast(Prefetch, self.prefetches.pop(key)))
+                self.hoisted.append(cast("Prefetch[str]", self.prefetches.pop(key)))
         queryset = self.grouping.apply(queryset, self.prefetches)
         if self.select:
             queryset = queryset.select_related(*sorted(self.select))
         if self.prefetches:
             # Parents before children, or Django would load a parent on its own first.
-            built = cast("list[Prefetch]", list(self.prefetches.values()))  # no _Child left
+            built = cast("list[Prefetch[str]]", list(self.prefetches.values()))  # no _Child left
             prefetches = sorted(built, key=lambda p: p.prefetch_to.count(SEP))
             queryset = queryset.prefetch_related(*prefetches)
         existing, defer = queryset.query.deferred_loading
@@ -551,7 +555,7 @@ def _to_one_by_lookup(model: type[models.Model], lookup: str) -> Attribute | Non
     return None
 
 
-def _prefixed(prefetch: Prefetch, prefix: _Prefix) -> Prefetch:
+def _prefixed(prefetch: Prefetch[str], prefix: _Prefix) -> Prefetch[str]:
     # The user's Prefetch is relative to its serializer's model, which may be JOINed
     # below the queryset's own: copy it (it is shared) and move it there.
     if not prefix.attr:
@@ -585,7 +589,7 @@ def prefetch_queryset(
         "",
         grouping=Grouping(declared_grouping(grouped, schema)),
     )
-    existing = list(queryset._prefetch_related_lookups)
+    existing = list(queryset._prefetch_related_lookups)  # type: ignore[attr-defined]  # private, not in the stubs
     for lookup in existing:
         if isinstance(lookup, Prefetch):
             level.base_prefetches[lookup.prefetch_to] = lookup
