@@ -55,20 +55,20 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from inspect import getattr_static
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
-from django.db.models.fields.related_descriptors import (
+from django.db.models.fields.related_descriptors import (  # type: ignore[attr-defined]
     ForeignKeyDeferredAttribute,
     ForwardManyToOneDescriptor,
     ForwardOneToOneDescriptor,
     ManyToManyDescriptor,
     ReverseManyToOneDescriptor,
     ReverseOneToOneDescriptor,
-    _filter_prefetch_queryset,
+    _filter_prefetch_queryset,  # private: the stubs leave it out
 )
 from django.db.models.query import ModelIterable
 from django.db.models.query_utils import DeferredAttribute
@@ -277,7 +277,7 @@ class _Env:
 # Fields whose to_representation() the fast path calls as the DRF path does. A subclass
 # that overrides it, or get_attribute() or bind(), is refused: its output is its own.
 _VALUE_REPRESENTATIONS = frozenset(
-    cls.to_representation  # type: ignore[attr-defined]
+    cls.to_representation
     for cls in (
         drf_fields.BooleanField,
         drf_fields.CharField,
@@ -428,7 +428,7 @@ class _Compiler:
         prefix: _Prefix,
         model: type[models.Model],
         spec: FieldSpec,
-        field: Field,
+        field: Field[Any, Any, Any, Any],
         path: str,
     ) -> _Node:
         if isinstance(field, serializers.ListSerializer):
@@ -449,7 +449,7 @@ class _Compiler:
         prefix: _Prefix,
         model: type[models.Model],
         attrs: list[str],
-        field: Field,
+        field: Field[Any, Any, Any, Any],
         path: str,
     ) -> tuple[_Prefix, type[models.Model], list[tuple[int, _Node]]]:
         """Follow the to-one relations `attrs` of a dotted source; return where the
@@ -499,7 +499,7 @@ class _Compiler:
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
         return query.column(prefix.join(attribute, model).lookup(related._meta.pk.name))
 
-    def missing(self, field: Field, path: str) -> _Node:
+    def missing(self, field: Field[Any, Any, Any, Any], path: str) -> _Node:
         """What DRF's Field.get_attribute() gives when an attribute on the way is None."""
         if field.default is not empty:
             if callable(field.default):
@@ -539,7 +539,7 @@ class _Compiler:
             descriptor = getattr_static(model, attr, None)
             plain = (
                 type(descriptor) in (DeferredAttribute, ForeignKeyDeferredAttribute)
-                and descriptor.field is model_field  # type: ignore[union-attr]
+                and descriptor.field is model_field
             )
         if not plain:
             raise FastPathUnavailable(
@@ -550,7 +550,7 @@ class _Compiler:
 
     # Value fields ------------------------------------------------------------------
 
-    def check_value_field(self, field: Field, path: str) -> None:
+    def check_value_field(self, field: Field[Any, Any, Any, Any], path: str) -> None:
         self.check_representation(field, path)
         cls = type(field)
         if cls.get_attribute is not Field.get_attribute or cls.bind is not Field.bind:
@@ -558,7 +558,7 @@ class _Compiler:
                 f"'{path}': {cls.__name__} overrides get_attribute() or bind()."
             )
 
-    def check_representation(self, field: Field, path: str) -> None:
+    def check_representation(self, field: Field[Any, Any, Any, Any], path: str) -> None:
         cls = type(field)
         if cls.to_representation not in _VALUE_REPRESENTATIONS:
             raise FastPathUnavailable(
@@ -569,7 +569,9 @@ class _Compiler:
         if child is not None:
             self.check_representation(child, path)
 
-    def converter(self, field: Field, model_field: models.Field[Any, Any] | None) -> int | None:
+    def converter(
+        self, field: Field[Any, Any, Any, Any], model_field: models.Field[Any, Any] | None
+    ) -> int | None:
         """Return the slot of `field.to_representation`, or None where it returns the
         value as it is."""
         representation = type(field).to_representation
@@ -592,15 +594,14 @@ class _Compiler:
         self.datetime(slot, field)
         return slot
 
-    def datetime(self, slot: int, field: Field) -> None:
+    def datetime(self, slot: int, field: Field[Any, Any, Any, Any]) -> None:
         # DateTimeField looks the current time zone up for every value; it cannot
         # change during one response, so a copy resolves it once (FastPlan._env()).
-        cls = type(field)
         if (
             isinstance(field, drf_fields.DateTimeField)
             and not hasattr(field, "timezone")
-            and cls.default_timezone is drf_fields.DateTimeField.default_timezone
-            and cls.enforce_timezone is drf_fields.DateTimeField.enforce_timezone
+            and type(field).default_timezone is drf_fields.DateTimeField.default_timezone
+            and type(field).enforce_timezone is drf_fields.DateTimeField.enforce_timezone
         ):
             self.env.datetimes[slot] = field
 
@@ -610,7 +611,7 @@ class _Compiler:
         prefix: _Prefix,
         model: type[models.Model],
         spec: FieldSpec,
-        field: Field,
+        field: Field[Any, Any, Any, Any],
         path: str,
     ) -> _Node:
         self.check_value_field(field, path)
@@ -628,7 +629,7 @@ class _Compiler:
         prefix: _Prefix,
         model: type[models.Model],
         spec: FieldSpec,
-        field: relations.RelatedField,  # type: ignore[type-arg]
+        field: relations.RelatedField[Any, Any, Any],
         path: str,
     ) -> _Node:
         cls = type(field)
@@ -663,7 +664,7 @@ class _Compiler:
             f"'{path}': {cls.__name__} is not a primary key or slug related field."
         )
 
-    def pk_related(self, field: Field) -> bool:
+    def pk_related(self, field: relations.RelatedField[Any, Any, Any]) -> bool:
         cls = type(field)
         return (
             cls.to_representation is relations.PrimaryKeyRelatedField.to_representation
@@ -671,7 +672,7 @@ class _Compiler:
             is relations.PrimaryKeyRelatedField.use_pk_only_optimization
         )
 
-    def slug_related(self, field: Field) -> bool:
+    def slug_related(self, field: relations.RelatedField[Any, Any, Any]) -> bool:
         cls = type(field)
         return (
             cls.to_representation is relations.SlugRelatedField.to_representation
@@ -679,7 +680,7 @@ class _Compiler:
             and SEP not in field.slug_field  # type: ignore[attr-defined]
         )
 
-    def pk_converter(self, field: Field, path: str) -> int | None:
+    def pk_converter(self, field: relations.RelatedField[Any, Any, Any], path: str) -> int | None:
         pk_field = field.pk_field  # type: ignore[attr-defined]
         if pk_field is None:
             return None
@@ -758,15 +759,17 @@ class _Compiler:
         prefix: _Prefix,
         model: type[models.Model],
         spec: FieldSpec,
-        field: serializers.ListSerializer,  # type: ignore[type-arg]
+        field: serializers.ListSerializer[Any],
         path: str,
     ) -> _Node:
         self.check_class(type(field), path)
         attrs = self.source(spec, path)
         prefix, model, guards = self.walk(query, prefix, model, attrs[:-1], field, path)
+        # A ListSerializer's child is the serializer of each item, never None.
+        child = cast("serializers.BaseSerializer[Any]", field.child)
 
         def item(child_query: _Query) -> _Node:
-            return self.object(child_query, _ROOT, child_query.model, field.child, path)
+            return self.object(child_query, _ROOT, child_query.model, child, path)
 
         node = self.to_many(query, prefix, model, spec, attrs, path, item)
         return _guarded(guards, node)
@@ -819,7 +822,7 @@ class _Compiler:
                 query_name, source = rel.field.related_query_name(), rel.field.m2m_field_name()
             if query_name.endswith("+"):
                 raise FastPathUnavailable(f"'{path}': a many-to-many without a query name.")
-            through = rel.through
+            through = cast("type[models.Model]", rel.through)  # set once the apps are loaded
             self.check_target(through._meta.get_field(source), pk, path)
             relation.kind, relation.lookup = MANY_TO_MANY, query_name
             relation.through_table = through._meta.db_table
@@ -846,7 +849,7 @@ class _Compiler:
         prefix: _Prefix,
         model: type[models.Model],
         attribute: Attribute,
-        own: Prefetch,
+        own: Prefetch[str],
         field: serializers.BaseSerializer,  # type: ignore[type-arg]
         path: str,
     ) -> _Related:
@@ -1114,7 +1117,7 @@ class FastPlan:
         _check_queryset(queryset, self.model, "", sliced=True)
         getter = related_queryset or _default_related_queryset
         bases = {}
-        for lookup in queryset._prefetch_related_lookups:
+        for lookup in queryset._prefetch_related_lookups:  # type: ignore[attr-defined]  # private
             prefetch = lookup if isinstance(lookup, Prefetch) else Prefetch(lookup)
             bases[prefetch.prefetch_to] = prefetch
         querysets = {}
@@ -1129,7 +1132,8 @@ class FastPlan:
         values = list(self._env.values)
         for slot, field in self._env.datetimes.items():
             pinned = copy.copy(field)
-            pinned.timezone = field.default_timezone()
+            # None without USE_TZ, as DRF allows; the stubs say a tzinfo.
+            pinned.timezone = field.default_timezone()  # type: ignore[assignment]
             values[slot] = pinned.to_representation
         return tuple(values)
 
@@ -1160,22 +1164,23 @@ class FastPlan:
             raise queryset.model.MultipleObjectsReturned(
                 f"get() returned more than one {queryset.model._meta.object_name}."
             )
-        return query.serialize(rows)[0]  # type: ignore[no-any-return]
+        return query.serialize(rows)[0]
 
 
 def _default_related_queryset(model: type[models.Model], path: str) -> QuerySet[Any]:
-    return model._default_manager.all()
+    queryset: QuerySet[Any] = model._default_manager.all()
+    return queryset
 
 
 def _base_queryset(
-    relation: _Relation, bases: dict[str, Prefetch], getter: RelatedQuerysetGetter
+    relation: _Relation, bases: dict[str, Prefetch[str]], getter: RelatedQuerysetGetter
 ) -> QuerySet[Any]:
     """The queryset a relation's rows come from, chosen as the planner chooses it: the
     extra's own Prefetch, the root queryset's prefetch_related() of the relation, or
     the view's get_related_queryset(); then the extra's filter."""
     base = bases.get(relation.root_lookup) if relation.root_lookup else None
     if relation.own is not None:
-        queryset = relation.own
+        queryset: QuerySet[Any] = relation.own
     elif base is not None and base.queryset is not None:
         queryset = base.queryset
     else:
@@ -1199,7 +1204,8 @@ def _base_queryset(
             raise FastPathUnavailable(
                 f"'{relation.path}': the queryset joins {relation.through_table} twice."
             )
-    return queryset.prefetch_related(None)
+    unprefetched: QuerySet[Any] = queryset.prefetch_related(None)
+    return unprefetched
 
 
 class FastQuery:
@@ -1251,7 +1257,7 @@ class FastQuery:
         if not keys:  # as Django's prefetch: no parent, no query
             return {}
         queryset = self._querysets[id(relation)]
-        queryset = queryset.using(queryset._db or self._db)
+        queryset = queryset.using(queryset._db or self._db)  # type: ignore[attr-defined]  # private
         kind = relation.kind
         if kind in (REVERSE_FK, MANY_TO_MANY):
             values: Any = list(keys)
