@@ -453,13 +453,17 @@ class _Statement:
             parents.clear_ordering(force=True)
         self.parents = _Side(parents, queryset, parent_columns.added)
         compiler = self.parents.compiler
-        over, params = [], []
+        over: list[str] = []
+        params: list[Any] = []
         for item in numbering:
             item_sql, item_params = compiler.compile(item)
             over.append(item_sql)
             params += item_params
         params += self.parents.params
-        window = f"ROW_NUMBER() OVER ({'ORDER BY ' if over else ''}{', '.join(over)})"
+        # The SQL of the numbering here; the expression of the slice below.
+        window: str | Window = (
+            f"ROW_NUMBER() OVER ({'ORDER BY ' if over else ''}{', '.join(over)})"
+        )
         numbered = (
             f"(SELECT {quote(_NUMBERED)}.*, {window} AS {quote(_RANK)} "
             f"FROM ({self.parents.sql}) {quote(_NUMBERED)}) {quote(_PARENTS)}"
