@@ -274,6 +274,9 @@ class _Env:
         return len(self.values) - 1
 
 
+# DRF 3.17 added BigIntegerField; with DRF 3.16 big integers are IntegerFields.
+_BigIntegerField = getattr(drf_fields, "BigIntegerField", drf_fields.IntegerField)
+
 # Fields whose to_representation() the fast path calls as the DRF path does. A subclass
 # that overrides it, or get_attribute() or bind(), is refused: its output is its own.
 _VALUE_REPRESENTATIONS = frozenset(
@@ -283,7 +286,7 @@ _VALUE_REPRESENTATIONS = frozenset(
         drf_fields.CharField,
         drf_fields.UUIDField,
         drf_fields.IntegerField,
-        drf_fields.BigIntegerField,
+        _BigIntegerField,
         drf_fields.FloatField,
         drf_fields.DecimalField,
         drf_fields.DateTimeField,
@@ -583,7 +586,7 @@ class _Compiler:
         if column in _INT_COLUMNS and (
             representation is drf_fields.IntegerField.to_representation
             or (
-                representation is drf_fields.BigIntegerField.to_representation
+                representation is _BigIntegerField.to_representation
                 # Read at call time; settings change only with setting_changed, which
                 # drops the compiled plans.
                 and not getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
