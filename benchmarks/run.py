@@ -7,7 +7,9 @@ article's code) and its countries' names. Each variant must return the same docu
     python benchmarks/run.py --db postgres --sizes 100 1000 10000
 
 Reports, per size: queries, median time of --repeat runs, the ratio to hand-tuned DRF and to
-the values() floor, and peak memory (tracemalloc) of one run. Every variant builds the data;
+the values() floor, and peak memory (tracemalloc) of one run; then the ratio of each
+"drf_eager grouped" variant (one relation JOINed to the customers' query, drf_eager.grouped)
+to "drf_eager", the prefetch plan of the same shape. Every variant builds the data;
 "drf_eager fast path + orjson" also renders it to the response's bytes.
 """
 
@@ -91,7 +93,7 @@ def seed(customers: int) -> None:
     )
 
 
-def variants():
+def variants(page=None):
     from django.db.models import Prefetch
     from rest_framework import serializers
     from shop.models import Country, Customer, Order
@@ -99,8 +101,10 @@ def variants():
 
     from drf_eager import prepare
     from drf_eager.fast import compile_fast_plan
+    from drf_eager.prefetch import prefetch_queryset
     from drf_eager.renderers import ORJSONRenderer
-    from drf_eager.serializers import resolve_params
+    from drf_eager.schema import get_schema
+    from drf_eager.serializers import SHAPE_CONTEXT_KEY, resolve_params
 
     class PlainArticle(serializers.Serializer):
         code = serializers.CharField()
@@ -146,6 +150,21 @@ def variants():
         queryset, context = prepare(CustomerSerializer, Customer.objects.all(), fields=fields)
         return CustomerSerializer(queryset, many=True, context=context).data
 
+    def grouped(relation, page=None):
+        # The prefetch plan, with `relation` JOINed to the customers' query instead; or,
+        # with `page` (a slice), that page of it as a paginator slices it.
+        def serve():
+            shape = resolve_params(CustomerSerializer, fields=fields)
+            schema = get_schema(CustomerSerializer)
+            groups = [relation] if relation else []
+            queryset = prefetch_queryset(Customer.objects.all(), schema, shape, grouped=groups)
+            if page is not None:
+                queryset = queryset[page]
+            context = {SHAPE_CONTEXT_KEY: shape}
+            return CustomerSerializer(queryset, many=True, context=context).data
+
+        return serve
+
     def fast_path():
         # Per request: the shape is resolved, its plan taken from the cache.
         shape = resolve_params(CustomerSerializer, fields=fields)
@@ -180,10 +199,17 @@ def variants():
             for pk, name in Customer.objects.values_list("id", "name").order_by("id")
         ]
 
+    if page is not None:  # a page of the same shape: the prefetch plan and grouped
+        return {
+            "drf_eager, a page": grouped(None, page),
+            "drf_eager grouped orders, a page": grouped("orders", page),
+        }
     return {
         "plain DRF (N+1)": plain_drf,
         "hand-tuned DRF": hand_tuned_drf,
         "drf_eager": drf_eager,
+        "drf_eager grouped orders": grouped("orders"),
+        "drf_eager grouped countries": grouped("countries"),
         "drf_eager fast path": fast_path,
         "drf_eager fast path + orjson": fast_path_orjson,
         "values() floor": values_floor,
@@ -286,6 +312,24 @@ def main() -> None:
                 print(
                     f"| {name} | {queries} | {median * 1000:,.1f} ms | {median / tuned:.2f} | "
                     f"{median / floor:.1f} | {peak / 1e6:,.1f} MB |"
+                )
+            planned = medians["drf_eager"]
+            print()
+            for name in (n for n in functions if n.startswith("drf_eager grouped")):
+                print(f"{name}: {medians[name] / planned:.2f} × drf_eager (its prefetch plan)")
+            # A page of 20 customers in the middle, as a paginator slices the queryset.
+            middle = size // 2
+            functions = variants(page=slice(middle, middle + 20))
+            checked = {name: check(function) for name, function in functions.items()}
+            documents = [result for result, _, _ in checked.values()]
+            assert documents[0] == documents[1], "grouped returned a different page"
+            medians = timings(functions, args.repeat * 5)
+            planned = medians["drf_eager, a page"]
+            print()
+            for name, median in medians.items():
+                print(
+                    f"{name} of 20 at {middle:,}: {checked[name][1]} queries, "
+                    f"{median * 1000:,.2f} ms, {median / planned:.2f} × drf_eager"
                 )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
