@@ -31,7 +31,7 @@ from django.db.models.sql.compiler import SQLCompiler
 
 from .schema import TO_MANY, FieldSpec, SerializerSchema
 
-__all__ = ["Grouped", "Grouping", "declared_grouping", "is_grouped"]
+__all__ = ["Grouped", "Grouping", "declared_grouping", "grouped_prefetch", "is_grouped"]
 
 SEP = "__"
 
@@ -131,6 +131,14 @@ def is_grouped(queryset: Any) -> bool:
     """Return whether `queryset` loads a relation grouped (see Grouped)."""
     iterable = getattr(queryset, "_iterable_class", None)
     return isinstance(iterable, type) and issubclass(iterable, _GroupedIterable)
+
+
+def grouped_prefetch(queryset: Any) -> Prefetch[Any] | None:
+    """Return the prefetch that `queryset` loads grouped instead (its lookup, its
+    queryset, its `to_attr`), or None."""
+    if not is_grouped(queryset):
+        return None
+    return queryset._iterable_class.load.prefetch  # type: ignore[no-any-return]
 
 
 # The relation -----------------------------------------------------------------------
@@ -587,8 +595,9 @@ def _run(statement: _Statement, load: _Load) -> list[models.Model]:
     _store(parents, groups, load)
     rows_queryset = load.queryset
     lookups = [copy.copy(lookup) for lookup in rows_queryset._prefetch_related_lookups]  # type: ignore[attr-defined]
-    if is_grouped(rows_queryset):  # grouped below grouped: prefetched under it
-        lookups.append(copy.copy(rows_queryset._iterable_class.load.prefetch))  # type: ignore[attr-defined]
+    below = grouped_prefetch(rows_queryset)
+    if below is not None:  # grouped below grouped: prefetched under it
+        lookups.append(copy.copy(below))
     if lookups and children:
         prefetch_related_objects(children, *lookups)
     return parents

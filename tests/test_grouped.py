@@ -9,10 +9,12 @@ get_eager_grouped() loads grouped; without it, the same view serves the prefetch
 from __future__ import annotations
 
 import json
+from io import StringIO
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q
 from django.test.utils import CaptureQueriesContext
@@ -681,3 +683,13 @@ def test_the_query_is_one_statement(library):
     assert len(queries) == 1
     assert [len(author.books.all()) for author in authors] == [2] * library
     assert all(book.author is author for author in authors for book in author.books.all())
+
+
+def test_explain_shape(library):
+    out = StringIO()
+    call_command("explain_shape", "/declared/?fields=name,books(title,tags.name)", stdout=out)
+    text = out.getvalue()
+    assert "    grouped (JOINed to these rows): books\n      tests.Book\n" in text
+    assert "        prefetch_related: tags\n" in text
+    assert "Path: DRF (the view loads a relation grouped: eager_grouped)" in text
+    assert "SQL: 3 queries" in text  # COUNT, the authors JOINed to their books, the tags

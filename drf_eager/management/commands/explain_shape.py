@@ -25,6 +25,7 @@ from django.urls import Resolver404, resolve
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from ...fast import fast_plan_refusal
+from ...grouped import grouped_prefetch
 from ...parsing import format_tree
 from ...shape import Shape
 from ...views import EagerFieldsViewMixin, _is_stock_list
@@ -79,6 +80,11 @@ def describe_plan(queryset: QuerySet[Any], indent: str = "") -> list[str]:
         lines.append(f"{inner}prefetch_related: {lookup.prefetch_through}{into}")
         if lookup.queryset is not None:
             lines.extend(describe_plan(lookup.queryset, inner + "  "))
+    grouped = grouped_prefetch(queryset)
+    if grouped is not None:
+        into = f" into {grouped.to_attr}" if grouped.to_attr else ""
+        lines.append(f"{inner}grouped (JOINed to these rows): {grouped.prefetch_through}{into}")
+        lines.extend(describe_plan(grouped.queryset, inner + "  "))
     return lines
 
 
@@ -130,6 +136,8 @@ def _path(view: Any, serializer_class: type, shape: Shape | None) -> str:
     refusal = fast_plan_refusal(serializer_class, shape)
     if refusal is not None:
         return f"DRF (no fast plan: {refusal})"
+    if any(shape.has_path(path) for path in view.get_eager_grouped()):
+        return "DRF (the view loads a relation grouped: eager_grouped)"
     return "DRF (the queryset or a related queryset cannot be served by the fast path)"
 
 
