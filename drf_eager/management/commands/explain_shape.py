@@ -84,6 +84,7 @@ def describe_plan(queryset: QuerySet[Any], indent: str = "") -> list[str]:
     if grouped is not None:
         into = f" into {grouped.to_attr}" if grouped.to_attr else ""
         lines.append(f"{inner}grouped (JOINed to these rows): {grouped.prefetch_through}{into}")
+        assert grouped.queryset is not None  # the grouping gives it one
         lines.extend(describe_plan(grouped.queryset, inner + "  "))
     return lines
 
