@@ -4,7 +4,8 @@ Each peer serves the benchmark's shape (every customer with its name, its orders
 created_at and article code, its countries' names) the way its documentation shows, through
 the list view it documents: the view is called with a GET request, as Django would call it,
 and its `Response.data` is the variant's result (not rendered, like the other variants).
-Dispatching the request costs a few tens of microseconds, the same for every peer.
+Building and dispatching the request costs about 0.15 ms, the same for every peer (under
+0.5 % of any of their medians here).
 
 A peer that is not installed, fails to import or to run on the installed Django and DRF, or
 returns another document than hand-tuned DRF is left out, with a note in the output.
