@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import BasePermission, OperandHolder, SingleOperandHolder
 
 from .schema import SerializerSchema
 from .shape import Shape
@@ -25,6 +25,10 @@ def is_permitted(permissions: tuple[Any, ...], request: Any, view: Any) -> bool:
     """Return whether every permission in `permissions` allows `request`."""
     for permission in permissions:
         if isinstance(permission, type) and issubclass(permission, BasePermission):
+            allowed = permission().has_permission(request, view)
+        elif isinstance(permission, OperandHolder | SingleOperandHolder):
+            # A composition (IsAuthenticated & IsAdminUser, ~IsAdminUser): called, as
+            # DRF calls its permission classes, it gives the permission to ask.
             allowed = permission().has_permission(request, view)
         elif isinstance(permission, BasePermission):
             allowed = permission.has_permission(request, view)

@@ -75,15 +75,13 @@ def test_every_permission_must_allow_and_the_first_refusal_stops():
     assert is_permitted((), request_as(None), None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="A composed DRF permission (IsAuthenticated & IsAdminUser) is called with the "
-    "request, as a plain callable, instead of being instantiated and asked.",
-)
 def test_a_composed_permission_is_asked_like_a_permission_class():
     staff = User(username="staff", is_staff=True)
+    member = User(username="member", is_staff=False)
     assert is_permitted((IsAuthenticated & IsAdminUser,), request_as(staff), None)
+    assert not is_permitted((IsAuthenticated & IsAdminUser,), request_as(member), None)
+    assert is_permitted((~IsAdminUser,), request_as(member), None)
+    assert not is_permitted((~IsAdminUser,), request_as(staff), None)
 
 
 def test_without_paths_drops_fields_at_any_depth_and_keeps_their_parents():
