@@ -5,7 +5,7 @@ the keys Django needs, at every level."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, cast
 
 from django.db import models
@@ -423,6 +423,9 @@ class _Level:
         user_select = queryset.query.select_related
         if user_select is True:  # select_related() of every relation: leave columns alone
             self.columns.clear()
+            if self.select:
+                # The plan's select_related(...) would replace it: name what it JOINs.
+                self.select.update(_every_non_null_join(self.model, "", 0))
         elif isinstance(user_select, dict):
             self.keep_joined(user_select, "", self.model)
         self.unjoin_prefetched()
@@ -563,6 +566,18 @@ def _prefixed(prefetch: Prefetch[str], prefix: _Prefix) -> Prefetch[str]:
     moved = copy.copy(prefetch)
     moved.add_prefix(prefix.attr[: -len(SEP)])
     return moved
+
+
+def _every_non_null_join(model: type[models.Model], prefix: str, depth: int) -> Iterator[str]:
+    """The lookups select_related() with no argument JOINs: every non-null forward foreign
+    key and one-to-one, followed to Django's default depth of 5."""
+    if depth >= 5:
+        return
+    for field in model._meta.concrete_fields:
+        if field.is_relation and not field.null and field.related_model is not None:
+            lookup = prefix + field.name
+            yield lookup
+            yield from _every_non_null_join(field.related_model, lookup + SEP, depth + 1)
 
 
 def prefetch_queryset(

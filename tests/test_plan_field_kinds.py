@@ -322,12 +322,6 @@ def test_select_related_of_every_relation_keeps_every_column(
 
 # Deprecated by Django 6.1, and still served.
 @pytest.mark.filterwarnings("ignore:Calling select_related\\(\\) with no arguments")
-@pytest.mark.xfail(
-    strict=True,
-    reason="drf_eager bug: the plan's select_related(<the shape's JOINs>) narrows the "
-    "view's select_related() of every relation to those JOINs, so code outside the shape "
-    "that reads another relation queries once per row.",
-)
 def test_select_related_of_every_relation_keeps_every_join(
     small_library, django_assert_num_queries
 ):
