@@ -215,6 +215,7 @@ class _Level:
         path: str,
     ) -> None:
         level = self
+        own_prefix = prefix  # the serializer's model's, whatever the source walks through
         for attr in attrs[:-1]:
             attribute = model_attribute(model, attr)
             if attribute.kind != TO_ONE:
@@ -225,6 +226,8 @@ class _Level:
             model = attribute.related_model  # type: ignore[assignment]
         attribute = model_attribute(model, attrs[-1])
         relative = SEP.join(attrs)  # the lookup relative to the serializer's model
+        if attribute.kind in (TO_ONE, TO_MANY):
+            self.add_other_prefetches(own_prefix, relative, spec)
         if attribute.kind == COLUMN:
             level.columns.add(prefix.query + attribute.name)
         elif attribute.kind == TO_ONE:
@@ -335,10 +338,17 @@ class _Level:
         self.plan_prefetch(lookup, base, spec, shape, attribute, path, to_attr=to_attr)
         if grouped is not None:
             self.grouping.add(self.model, lookup, to_attr, grouped, related, path)
-        if spec is not None:
-            for extra_prefetch in spec.prefetches:
-                if extra_prefetch is not own:
-                    self.add_prefetch(_prefixed(extra_prefetch, prefix))
+
+    def add_other_prefetches(self, prefix: _Prefix, relative: str, spec: FieldSpec | None) -> None:
+        """Add the Prefetch objects of `spec`'s list but the one of its relation at
+        `relative`, as they are: their lookups are relative to the serializer's model,
+        whose rows are this level's at `prefix`, for a to-one relation as for a to-many."""
+        if spec is None or spec.prefetch is False:
+            return
+        own = spec.own_prefetch(relative)
+        for extra_prefetch in spec.prefetches:
+            if extra_prefetch is not own:
+                self.add_prefetch(_prefixed(extra_prefetch, prefix))
 
     def plan_prefetch(
         self,
