@@ -1,6 +1,6 @@
 """System checks for mistakes a developer can make: in the `DRF_EAGER` setting
 (E001-E005), in a serializer's declarations (E010-E019) and in a view's defaults
-(E020-E022). Registered by the app config."""
+(E020-E023). Registered by the app config."""
 
 from __future__ import annotations
 
@@ -117,7 +117,8 @@ def check_view(
 ) -> list[CheckMessage]:
     """Return the Errors in the declarations of one view class: its `eager_limits`, and
     for each action its serializer_* defaults (what get_serializer_extra() and the
-    other two return) against its serializer class.
+    other two return) and its `eager_grouped` (what get_eager_grouped() returns)
+    against its serializer class.
 
     `initkwargs` are the view's `as_view()` arguments. A hook that needs a request
     cannot be called here; the first request that uses it raises instead.
@@ -138,7 +139,44 @@ def check_view(
     for action in actions:
         view = _view(view_class, initkwargs or {}, action)
         errors.extend(_as_error(exc, view_class) for exc in _default_errors(view, action))
+        errors.extend(_as_error(exc, view_class) for exc in _grouped_errors(view, action))
     return errors
+
+
+def _grouped_errors(view: Any, action: str | None) -> list[DeclarationError]:
+    # What the planner's declared_grouping() would raise on the first request.
+    from rest_framework.serializers import BaseSerializer
+
+    from .grouped import declared_grouping
+    from .schema import get_schema
+
+    serializer_class = _serializer_class(view)
+    declared = _without_request(view.get_eager_grouped)
+    if declared is _FAILED or not declared:
+        return []
+    if not isinstance(serializer_class, type) or not issubclass(serializer_class, BaseSerializer):
+        return []
+    try:
+        schema = get_schema(serializer_class)
+    except (ImproperlyConfigured, AssertionError):
+        return []  # the serializer's own mistake, which check_serializer() reports
+    try:
+        declared_grouping(declared, schema)
+    except DeclarationError:
+        return []  # a nested serializer's own mistake, reported by check_serializer()
+    except ImproperlyConfigured as exc:
+        label = type(view).__name__
+        where = f"{label}.eager_grouped" + (f" for the {action!r} action" if action else "")
+        return [
+            DeclarationError(
+                f"{where} does not fit {serializer_class.__name__}: {exc}",
+                id="drf_eager.E023",
+                hint="Name the field paths of reverse foreign keys and many-to-many "
+                "relations of the serializer; the view raises ImproperlyConfigured on "
+                "its first request.",
+            )
+        ]
+    return []
 
 
 def _default_errors(view: Any, action: str | None) -> list[DeclarationError]:

@@ -29,7 +29,7 @@ from django.db.models.query import ModelIterable, prefetch_related_objects
 from django.db.models.sql import Query
 from django.db.models.sql.compiler import SQLCompiler
 
-from .schema import TO_MANY, FieldSpec, SerializerSchema
+from .schema import TO_MANY, FieldSpec, SerializerSchema, model_attribute
 
 __all__ = ["Grouped", "Grouping", "declared_grouping", "grouped_prefetch", "is_grouped"]
 
@@ -84,7 +84,9 @@ def declared_grouping(
     """Check a view's `eager_grouped` against the serializer's schema: a list of dotted
     field paths (`"orders"`, `"customers.orders"`), or a dict of paths to `Grouped`.
 
-    Raise ImproperlyConfigured for a path that does not name a to-many field.
+    Raise ImproperlyConfigured for a path that does not name a to-many field, or names
+    one Grouped cannot serve (a generic relation). The system checks call it too
+    (drf_eager.E023).
     """
     if not declared:
         return {}
@@ -124,6 +126,13 @@ def _check_path(schema: SerializerSchema, path: str) -> None:
                     f"eager_grouped names '{path}', which is not a to-many relation of "
                     f"{level.label}: only to-many relations can be grouped."
                 )
+            # The kinds of to-many relation Grouped serves: refused here, not only when
+            # the relation is planned (where a JOINed relation's would be prefetched).
+            attrs, attribute = found
+            model = cast("type[models.Model]", level.model)  # relation_lookup found one
+            for attr in attrs[:-1]:
+                model = cast("type[models.Model]", model_attribute(model, attr).related_model)
+            _relation(model, attribute.name, path)
         level = spec.child_schema
 
 

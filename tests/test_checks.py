@@ -20,10 +20,12 @@ from drf_eager import (
     EagerFieldsModelSerializer,
     EagerFieldsSerializer,
     EagerFieldsViewMixin,
+    Grouped,
     requires,
 )
 from drf_eager.checks import check_declarations, check_serializer, check_settings, check_view
 from drf_eager.exceptions import DeclarationError
+from drf_eager.prefetch import prefetch_queryset
 from drf_eager.schema import get_schema
 from drf_eager.settings import DEFAULTS, eager_settings
 from tests import models
@@ -585,6 +587,101 @@ def test_view_limits():
             "BookListView.eager_limits['MAX_DEPTH'] must be a positive integer or None.",
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("grouped", "message"),
+    [
+        (["tags", "reviews", "author.books"], None),
+        ({"tags": Grouped(only_with_children=True)}, None),
+        (["nope"], "eager_grouped names 'nope', but 'nope' is not a field of BookSerializer."),
+        (
+            ["tags", "author"],
+            "eager_grouped names 'author', which is not a to-many relation of BookSerializer: "
+            "only to-many relations can be grouped.",
+        ),
+        (
+            ["reviews.book"],
+            "eager_grouped names 'reviews.book', which is not a to-many relation of "
+            "ReviewSerializer: only to-many relations can be grouped.",
+        ),
+        (
+            ["title.nope"],
+            "eager_grouped names 'title.nope', but 'nope' is not a field of 'title'.",
+        ),
+        (
+            ["comments"],
+            "'comments' is loaded with Grouped, which serves reverse foreign keys and "
+            "many-to-many relations with a query name; Book.comments is neither. Use an "
+            "ordinary prefetch for it.",
+        ),
+        (
+            "tags",
+            "eager_grouped must be a list of field paths, such as ['tags'], or a dict of "
+            "field paths to Grouped(), not a string.",
+        ),
+        ({"tags": True}, "eager_grouped['tags'] must be a Grouped(), not bool."),
+    ],
+)
+def test_view_grouped(grouped, message):
+    class BookListView(EagerFieldsViewMixin, generics.ListAPIView):
+        queryset = models.Book.objects.all()
+        serializer_class = lib.BookSerializer
+        eager_grouped = grouped
+
+    errors = check_view(BookListView)
+    if message is None:
+        assert errors == []
+        return
+    assert [(error.id, error.obj) for error in errors] == [("drf_eager.E023", BookListView)]
+    assert errors[0].msg == f"BookListView.eager_grouped does not fit BookSerializer: {message}"
+    assert errors[0].hint
+    # The message the first request would raise.
+    with pytest.raises(ImproperlyConfigured) as raised:
+        prefetch_queryset(
+            models.Book.objects.all(),
+            get_schema(lib.BookSerializer),
+            get_schema(lib.BookSerializer).default_shape,
+            grouped=grouped,
+        )
+    assert str(raised.value) == message
+
+
+def test_view_grouped_per_action():
+    class BookViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+        queryset = models.Book.objects.all()
+        serializer_class = lib.BookSerializer
+
+        def get_eager_grouped(self):
+            return ["author"] if self.action == "retrieve" else ["tags"]
+
+    errors = check_view(BookViewSet, actions=["list", "retrieve"])
+    assert [error.id for error in errors] == ["drf_eager.E023"]
+    assert errors[0].msg.startswith(
+        "BookViewSet.eager_grouped for the 'retrieve' action does not fit BookSerializer: "
+    )
+
+
+def test_view_grouped_hooks_that_need_a_request_or_a_bad_serializer_are_left():
+    class BookListView(EagerFieldsViewMixin, generics.ListAPIView):
+        queryset = models.Book.objects.all()
+        serializer_class = lib.BookSerializer
+
+        def get_eager_grouped(self):
+            return ["nope"] if self.request.user.is_staff else []
+
+    assert check_view(BookListView) == []
+
+    # An `extra` that is not a dict (E010, from check_serializer()): the schema cannot be read.
+    misdeclared = author_serializer(["email"])
+
+    class AuthorListView(EagerFieldsViewMixin, generics.ListAPIView):
+        queryset = models.Author.objects.all()
+        serializer_class = misdeclared
+        eager_grouped = ["nope"]
+
+    assert check_view(AuthorListView) == []
+    assert [error.id for error in check_serializer(misdeclared)] == ["drf_eager.E010"]
 
 
 # The registered check ---------------------------------------------------------------------
