@@ -3,7 +3,6 @@ default's guarded extra below another level, which is left out at that level onl
 
 from __future__ import annotations
 
-import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from rest_framework import generics
 from rest_framework.permissions import BasePermission, IsAdminUser, IsAuthenticated
