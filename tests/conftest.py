@@ -3,12 +3,16 @@ from __future__ import annotations
 import json
 
 import pytest
+import rest_framework
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from tests import models
+
+#: DRF's (major, minor), for tests of features of one DRF version.
+DRF_VERSION = tuple(int(part) for part in rest_framework.VERSION.split(".")[:2])
 
 
 def build_library(authors: int) -> None:

@@ -20,7 +20,6 @@ from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-import rest_framework
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import Count, F, Prefetch
@@ -45,7 +44,7 @@ from drf_eager.serializers import SHAPE_CONTEXT_KEY, resolve_params
 from drf_eager.shape import Shape, ShapeError, ShapeRequest, resolve
 from tests import models
 from tests import serializers as lib
-from tests.conftest import build_library
+from tests.conftest import DRF_VERSION, build_library
 
 render = JSONRenderer().render
 
@@ -1060,7 +1059,7 @@ def test_related_querysets_refused_before_any_query(db, django_assert_num_querie
 
 
 @pytest.mark.skipif(
-    tuple(int(part) for part in rest_framework.VERSION.split(".")[:2]) < (3, 17),
+    DRF_VERSION < (3, 17),
     reason="COERCE_BIGINT_TO_STRING is a setting of DRF 3.17 and later",
 )
 def test_settings_changes_drop_the_compiled_plans(settings):

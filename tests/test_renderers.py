@@ -14,7 +14,6 @@ from importlib.util import find_spec
 from zoneinfo import ZoneInfo
 
 import pytest
-import rest_framework
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
@@ -22,6 +21,7 @@ from rest_framework.test import APIClient
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
 from drf_eager.renderers import ORJSONRenderer
+from tests.conftest import DRF_VERSION
 
 requires_orjson = pytest.mark.skipif(find_spec("orjson") is None, reason="orjson is not installed")
 
@@ -72,8 +72,6 @@ SAMPLES = {
 def both(data, **kwargs):
     return ORJSONRenderer().render(data, **kwargs), JSONRenderer().render(data, **kwargs)
 
-
-DRF_VERSION = tuple(int(part) for part in rest_framework.VERSION.split(".")[:2])
 
 before_drf_317 = pytest.mark.skipif(
     DRF_VERSION < (3, 17), reason="DRF 3.16's JSONRenderer does not encode IP addresses"
