@@ -1,6 +1,6 @@
 # `make demo` runs the example project; `make test` runs the test suite with coverage;
-# `make lint` and `make typecheck` check the code. Each creates the virtual environment in
-# .venv/ when it is missing.
+# `make lint` and `make typecheck` check the code; `make docs` builds docs/ with MkDocs.
+# Each creates the virtual environment in .venv/ when it is missing.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -13,7 +13,7 @@ DJANGO ?=
 COVERAGE ?= --cov --cov-report=term-missing:skip-covered
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck clean
+.PHONY: demo test lint typecheck docs docs-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-lint: setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]' $(if $(DJANGO),'$(DJANGO)')
+	touch $@
+
+$(VENV)/.installed-docs: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
 	touch $@
 
 $(VENV)/.installed-example: setup.cfg pyproject.toml | $(BIN)/python
@@ -45,6 +49,12 @@ lint: $(VENV)/.installed-lint
 
 typecheck: $(VENV)/.installed-lint
 	$(BIN)/python -m mypy
+
+docs: $(VENV)/.installed-docs
+	$(BIN)/python -m mkdocs build --strict --site-dir build/site
+
+docs-serve: $(VENV)/.installed-docs
+	$(BIN)/python -m mkdocs serve --dev-addr 127.0.0.1:8001
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info example/db.sqlite3 .coverage .mypy_cache
