@@ -1,0 +1,43 @@
+"""/replicas/<variant>/...: `fast-`, `drf-`, `grouped-`, `counted-` and `plain-`
+(plain DRF) views, with get_queryset() pinned to a database (`-default`, `-replica`)
+or left to the routers (`-routed`); `-cross`: the authors on the default database,
+their related rows on the replica."""
+
+from __future__ import annotations
+
+from rest_framework.routers import SimpleRouter
+
+from tests.replicas import views
+
+router = SimpleRouter()
+
+
+def register(prefix, base, **attrs):
+    view = type(base.__name__, (base,), attrs)
+    router.register(prefix, view, basename=f"replicas-{prefix.replace('/', '-')}")
+
+
+for variant, using in [("routed", None), ("default", "default"), ("replica", "replica")]:
+    register(f"fast-{variant}/authors", views.AuthorViewSet, using=using, eager_fast_path=True)
+    register(f"drf-{variant}/authors", views.AuthorViewSet, using=using, eager_fast_path=False)
+    register(f"plain-{variant}/authors", views.PlainAuthorViewSet, using=using)
+    register(f"plain-written-{variant}/authors", views.PlainWrittenAuthorViewSet, using=using)
+    register(
+        f"grouped-{variant}/authors", views.AuthorViewSet, using=using, eager_grouped=["books"]
+    )
+    register(f"grouped-{variant}/books", views.BookViewSet, using=using, eager_grouped=["tags"])
+    register(f"plain-{variant}/books", views.PlainBookViewSet, using=using)
+    register(f"counted-{variant}/authors", views.CountedAuthorViewSet, using=using)
+    register(f"plain-counted-{variant}/authors", views.PlainCountedAuthorViewSet, using=using)
+
+for path, fast in [("fast", True), ("drf", False)]:
+    register(
+        f"{path}-cross/authors",
+        views.AuthorViewSet,
+        using="default",
+        related_using="replica",
+        eager_fast_path=fast,
+    )
+register("plain-cross/authors", views.PlainAuthorViewSet, using="default", related_using="replica")
+
+urlpatterns = router.urls
