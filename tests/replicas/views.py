@@ -185,6 +185,9 @@ class PlainAuthorViewSet(viewsets.ModelViewSet):
 class PlainWrittenAuthorViewSet(PlainAuthorViewSet):
     serializer_class = PlainWrittenAuthorSerializer
 
+    def get_queryset(self):
+        return _using(models.Author.objects.all(), self.using)
+
 
 class PlainBookViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PlainBookTagsSerializer
