@@ -354,10 +354,15 @@ def test_a_large_list_with_related_rows_on_another_database(path):
     assert sent == {"default": 1, "replica": 1}
 
 
-def test_a_large_list_on_one_database_keeps_the_subquery():
+@pytest.mark.parametrize(
+    ("variant", "router"), [("replica", override_settings()), ("routed", ROUTED)]
+)
+def test_a_large_list_on_one_database_keeps_the_subquery(variant, router):
+    """The root rows and their children on one database (pinned, or routed there):
+    the children are filtered by the root queryset as a subquery."""
     build_many("replica", books=True)
-    with queries() as sent:
-        response = APIClient().get("/replicas/fast-replica/authors/?fields=name,books.title")
+    with router, queries() as sent:
+        response = APIClient().get(f"/replicas/fast-{variant}/authors/?fields=name,books.title")
     assert response.status_code == 200
     assert len(response.json()) == SUBQUERY_THRESHOLD
     books_sql = sent["replica"][1]["sql"]
