@@ -13,7 +13,6 @@ secure_router.register("scoped-books", secure.ScopedBookViewSet, basename="scope
 
 urlpatterns = [
     path("secure/", include(secure_router.urls)),
-    path("replicas/", include("tests.replicas.urls")),
     path("secure/author-defaults/", secure.GuardedDefaultsView.as_view()),
     # The example's index is "/" and its API is under "api/"; the library's own
     # test views take the other paths.

@@ -24,7 +24,10 @@ from drf_eager.fast import SUBQUERY_THRESHOLD
 from tests import models
 from tests.replicas.views import ParentKeyRouter, ReplicaRouter
 
-pytestmark = pytest.mark.django_db(databases=["default", "replica"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "replica"]),
+    pytest.mark.urls("tests.replicas.urls"),
+]
 
 # Keys far above what the databases' sequences give the rows the writes create.
 PK = 10**6

@@ -1,10 +1,14 @@
-"""/replicas/<variant>/...: `fast-`, `drf-`, `grouped-`, `counted-` and `plain-`
+"""The URLconf of tests/replicas (its tests set it with pytest.mark.urls: the views
+of the other tests, and their fuzzing, know nothing of the second database).
+
+/replicas/<variant>/...: `fast-`, `drf-`, `grouped-`, `counted-` and `plain-`
 (plain DRF) views, with get_queryset() pinned to a database (`-default`, `-replica`)
 or left to the routers (`-routed`); `-cross`: the authors on the default database,
 their related rows on the replica."""
 
 from __future__ import annotations
 
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from tests.replicas import views
@@ -30,9 +34,9 @@ for variant, using in [("routed", None), ("default", "default"), ("replica", "re
     register(f"counted-{variant}/authors", views.CountedAuthorViewSet, using=using)
     register(f"plain-counted-{variant}/authors", views.PlainCountedAuthorViewSet, using=using)
 
-for path, fast in [("fast", True), ("drf", False)]:
+for served_by, fast in [("fast", True), ("drf", False)]:
     register(
-        f"{path}-cross/authors",
+        f"{served_by}-cross/authors",
         views.AuthorViewSet,
         using="default",
         related_using="replica",
@@ -40,4 +44,4 @@ for path, fast in [("fast", True), ("drf", False)]:
     )
 register("plain-cross/authors", views.PlainAuthorViewSet, using="default", related_using="replica")
 
-urlpatterns = router.urls
+urlpatterns = [path("replicas/", include(router.urls))]
