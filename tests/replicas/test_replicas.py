@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 
 from drf_eager.fast import SUBQUERY_THRESHOLD
 from tests import models
-from tests.replicas.views import ParentKeyRouter, ReplicaRouter
+from tests.replicas.views import ParentKeyRouter
 
 pytestmark = [
     pytest.mark.django_db(databases=["default", "replica"]),
@@ -105,7 +105,9 @@ def author(i, root_db, related_db):
     }
 
 
-ROUTED = override_settings(DATABASE_ROUTERS=[ReplicaRouter()])
+# As projects name them: a dotted path (Django rebuilds its routers when the setting
+# changes), and an instance.
+ROUTED = override_settings(DATABASE_ROUTERS=["tests.replicas.views.ReplicaRouter"])
 BY_PARENT_KEY = override_settings(DATABASE_ROUTERS=[ParentKeyRouter()])
 
 
