@@ -172,6 +172,19 @@ def test_details(data, variant, router, expected, sent):
     assert body_sent == plain_sent == sent
 
 
+def test_a_page(data):
+    """A paginator counts and slices the root rows on their database; the related rows
+    of the page are read where the routers send them."""
+    with ROUTED:
+        body, sent = get(f"/replicas/fast-paginated/authors/?limit=1&offset=1&fields={SHAPE}")
+        plain, plain_sent = get("/replicas/plain-paginated/authors/?limit=1&offset=1")
+    # The links differ by the URL only.
+    assert body["count"] == plain["count"] == 2
+    assert body["results"] == plain["results"] == [author(1, "default", "replica")]
+    # The COUNT and the page on the default database; books, tags, comments on the replica.
+    assert sent == plain_sent == {"default": 2, "replica": 3}
+
+
 def test_the_fast_path_serves_the_lists(data):
     """The lists above are served by the fast path (explain_shape says which path)."""
     out = io.StringIO()

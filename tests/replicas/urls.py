@@ -9,6 +9,7 @@ their related rows on the replica."""
 from __future__ import annotations
 
 from django.urls import include, path
+from rest_framework import pagination
 from rest_framework.routers import SimpleRouter
 
 from tests.replicas import views
@@ -33,6 +34,14 @@ for variant, using in [("routed", None), ("default", "default"), ("replica", "re
     register(f"plain-{variant}/books", views.PlainBookViewSet, using=using)
     register(f"counted-{variant}/authors", views.CountedAuthorViewSet, using=using)
     register(f"plain-counted-{variant}/authors", views.PlainCountedAuthorViewSet, using=using)
+
+for served_by, base in [("fast", views.AuthorViewSet), ("plain", views.PlainAuthorViewSet)]:
+    register(
+        f"{served_by}-paginated/authors",
+        base,
+        using="default",
+        pagination_class=pagination.LimitOffsetPagination,
+    )
 
 for served_by, fast in [("fast", True), ("drf", False)]:
     register(
