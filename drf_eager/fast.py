@@ -79,6 +79,7 @@ from rest_framework.settings import api_settings
 
 from .grouped import Grouped
 from .prefetch import RelatedQuerysetGetter
+from .routing import read_database, stand_in
 from .schema import COLUMN, TO_MANY, TO_ONE, Attribute, FieldSpec, get_schema, model_attribute
 from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin
 from .shape import Shape
@@ -249,6 +250,9 @@ class _Relation:
     model: type[models.Model]  # the related model
     parent_model: type[models.Model] | None  # None: the root queryset's model
     parent_col: int  # the parent key in the parent rows
+    # The parent's primary key in the parent rows (None: not selected), for the
+    # routers' instance hint.
+    parent_pk_col: int | None
     query: _Query
     lookup: str  # what the parent keys filter
     own: QuerySet[Any] | None  # the user's Prefetch queryset
@@ -805,6 +809,7 @@ class _Compiler:
             model=related,
             parent_model=None if query.is_root and not prefix.query else model,
             parent_col=query.column(prefix.lookup(pk.name)),
+            parent_pk_col=query.column(prefix.lookup(pk.name)),
             query=child,
             lookup="",
             own=own_queryset,
@@ -884,6 +889,7 @@ class _Compiler:
             model=related,
             parent_model=model,
             parent_col=query.column(parent),
+            parent_pk_col=query.column(parent) if kind == REVERSE_ONE else None,
             query=child,
             lookup=lookup,
             own=own.queryset,
@@ -1239,40 +1245,57 @@ class FastQuery:
             if not self.queryset.query.is_sliced:
                 # Every root row is served: its children may be filtered by the root
                 # queryset itself rather than by a list of thousands of keys.
-                self._subquery = self.queryset.values("pk")
-        return self._run(self.plan.root, rows, self.queryset.model)  # type: ignore[no-any-return]
+                self._subquery = self.queryset.values("pk").using(self._db)
+        return self._run(self.plan.root, rows, self.queryset.model, self._db)  # type: ignore[no-any-return]
 
     def _run(
-        self, query: _Query, rows: Iterable[tuple[Any, ...]], model: type[models.Model]
+        self,
+        query: _Query,
+        rows: Iterable[tuple[Any, ...]],
+        model: type[models.Model],
+        db: str,
     ) -> Any:
+        # `db`: the database `rows` were read from, as their instances' _state.db.
         groups: tuple[Any, ...] = ()
         if query.relations:
             rows = rows if isinstance(rows, list) else list(rows)
-            groups = tuple(self._load(relation, rows, model) for relation in query.relations)
+            groups = tuple(self._load(relation, rows, model, db) for relation in query.relations)
         return query.build(rows, groups, self._env)
 
     def _load(
-        self, relation: _Relation, rows: list[tuple[Any, ...]], root_model: type[models.Model]
+        self,
+        relation: _Relation,
+        rows: list[tuple[Any, ...]],
+        root_model: type[models.Model],
+        parent_db: str,
     ) -> dict[Any, Any]:
         col = relation.parent_col
         keys = {row[col] for row in rows}
         keys.discard(None)
         if not keys:  # as Django's prefetch: no parent, no query
             return {}
+        parent = relation.parent_model or root_model
         queryset = self._querysets[id(relation)]
-        queryset = queryset.using(queryset._db or self._db)  # type: ignore[attr-defined]  # private
+        # As Django's prefetch: the queryset's .using(), else the routers' choice for
+        # the related model given the first parent, else the parent's database.
+        pk_col = relation.parent_pk_col
+        hint = stand_in(parent, parent_db, None if pk_col is None else rows[0][pk_col])
+        db = read_database(queryset, hint)
+        queryset = queryset.using(db)
         kind = relation.kind
         if kind in (REVERSE_FK, MANY_TO_MANY):
             values: Any = list(keys)
             subquery = self._subquery if relation.by_subquery else None
-            if subquery is not None and len(keys) >= SUBQUERY_THRESHOLD:
+            # The root queryset as a subquery only on its own database: Django refuses
+            # a subquery across databases.
+            if subquery is not None and len(keys) >= SUBQUERY_THRESHOLD and db == self._db:
                 values = subquery
             queryset = _filter_prefetch_queryset(queryset, relation.lookup, values)
         elif kind == GENERIC:
             from django.contrib.contenttypes.models import ContentType
 
-            parent = relation.parent_model or root_model
-            content_type = ContentType.objects.db_manager(self._db).get_for_model(
+            # Django reads the parent's content type from the parent's database.
+            content_type = ContentType.objects.db_manager(parent_db).get_for_model(
                 parent, for_concrete_model=relation.for_concrete_model
             )
             field = relation.content_type_field
@@ -1283,7 +1306,7 @@ class FastQuery:
             queryset = queryset.filter(**{f"{relation.lookup}__in": list(keys)})
             queryset.query.clear_ordering()
         child_rows = queryset.values_list(*relation.query.lookups)
-        return self._run(relation.query, child_rows, relation.model)  # type: ignore[no-any-return]
+        return self._run(relation.query, child_rows, relation.model, db)  # type: ignore[no-any-return]
 
 
 # Compilation and its cache ---------------------------------------------------------------

@@ -29,6 +29,7 @@ from django.db.models.query import ModelIterable, prefetch_related_objects
 from django.db.models.sql import Query
 from django.db.models.sql.compiler import SQLCompiler
 
+from .routing import read_database, stand_in
 from .schema import TO_MANY, FieldSpec, SerializerSchema, model_attribute
 
 __all__ = ["Grouped", "Grouping", "declared_grouping", "grouped_prefetch", "is_grouped"]
@@ -454,7 +455,13 @@ class _Statement:
     ordered by that number then the rows' ordering."""
 
     def __init__(self, queryset: QuerySet[Any], load: _Load) -> None:
-        connection = connections[queryset.db]
+        self.db = db = queryset.db
+        # One query reads the rows with their parents: only where Django's prefetch
+        # would read the rows from the parents' database too (the routers' choice for
+        # the first parent is checked again once it is read, see _run()).
+        if read_database(load.queryset, stand_in(queryset.model, db, None)) != db:
+            raise _Unsupported("the related rows are read from another database")
+        connection = connections[db]
         relation = load.relation
         quote = connection.ops.quote_name
 
@@ -486,8 +493,9 @@ class _Statement:
             f"FROM ({self.parents.sql}) {quote(_NUMBERED)}) {quote(_PARENTS)}"
         )
 
-        # The rows: their queryset, with the key of their parent and their ordering.
-        rows_queryset = load.queryset
+        # The rows: their queryset, with the key of their parent and their ordering;
+        # their instances are marked as read from the parents' database.
+        rows_queryset = load.queryset.using(db)
         rows = rows_queryset.query.chain()
         row_order = _ordering(rows, connection)
         row_columns = _Columns(rows, connection)
@@ -593,6 +601,10 @@ def _run(statement: _Statement, load: _Load) -> list[models.Model]:
             child_rows.append(raw[end:])
             owners.append(len(parent_rows) - 1)
     parents = parents_side.instances(parent_rows)
+    if parents and read_database(load.queryset, parents[0]) != statement.db:
+        # The routers send the first parent's rows elsewhere: read them from there.
+        prefetch_related_objects(parents, copy.copy(load.prefetch))
+        return parents
     groups: list[list[models.Model]] = [[] for _ in parents]
     children = rows_side.instances(child_rows) if rows_side is not None else []
     back = load.relation.back

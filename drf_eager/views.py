@@ -520,7 +520,10 @@ class EagerFieldsViewMixin:
         instance = serializer.instance
         if shape is None or not isinstance(instance, models.Model):
             return
-        queryset = self.prefetch_queryset(self.get_queryset(), shape)  # type: ignore[attr-defined]
+        # Read back from the database written, not the one the routers read from (a
+        # replica may not have the write yet); the relations follow Django's routing.
+        queryset = self.get_queryset().using(instance._state.db)  # type: ignore[attr-defined]
+        queryset = self.prefetch_queryset(queryset, shape)
         reloaded = queryset.filter(pk=instance.pk).first()
         self._eager_reloading = True
         try:

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "drf_eager",
     "shop",
     "tests",
+    "tests.replicas",
 ]
 
 ROOT_URLCONF = "tests.urls"
@@ -69,6 +70,14 @@ elif DB == "mariadb":
     }
 else:
     raise ValueError(f"Unknown DB {DB!r}: choose sqlite, postgres or mariadb.")
+
+# A second database, as a read replica would be (tests/replicas): another database on
+# the same server, holding other rows. Only the tests that ask for it create it
+# (pytest-django sets up the databases the collected tests use). SQLite names each
+# in-memory test database after its alias.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": dict(DATABASES["default"].get("TEST", {}))}
+if DB != "sqlite":
+    DATABASES["replica"]["TEST"]["NAME"] = f"{TEST_NAME}_replica"
 
 REST_FRAMEWORK = {"UNAUTHENTICATED_USER": None}
 

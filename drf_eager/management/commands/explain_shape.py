@@ -10,7 +10,9 @@ columns) and every SQL statement the response cost, with their count.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +22,6 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Prefetch, QuerySet
-from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve
 from rest_framework.test import APIRequestFactory, force_authenticate
 
@@ -87,6 +88,38 @@ def describe_plan(queryset: QuerySet[Any], indent: str = "") -> list[str]:
         assert grouped.queryset is not None  # the grouping gives it one
         lines.extend(describe_plan(grouped.queryset, inner + "  "))
     return lines
+
+
+class _Queries:
+    """Records the SQL of every database (or of `database` only), in the order sent.
+
+    An execute wrapper rather than CaptureQueriesContext, which connects to the
+    database it watches: a database the view does not use is never connected to."""
+
+    def __init__(self, database: str | None) -> None:
+        self.database = database
+        self.captured: list[tuple[str, str]] = []
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> _Queries:
+        for connection in connections.all():
+            if self.database is None or connection.alias == self.database:
+                self._stack.enter_context(connection.execute_wrapper(self._record))
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._stack.close()
+
+    def _record(
+        self, execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]
+    ) -> Any:
+        connection = context["connection"]
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            cursor = getattr(context["cursor"], "cursor", context["cursor"])
+            shown = sql if many else connection.ops.last_executed_query(cursor, sql, params)
+            self.captured.append((connection.alias, shown))
 
 
 class _Recorder:
@@ -183,8 +216,8 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--database",
-            default=DEFAULT_DB_ALIAS,
-            help="The database whose queries are shown. Defaults to 'default'.",
+            default=None,
+            help="Show only this database's queries. Defaults to every database's.",
         )
         parser.add_argument(
             "--response", action="store_true", help="Print the response body as well."
@@ -210,7 +243,8 @@ class Command(BaseCommand):
 
         recorder = _Recorder()
         view = _recording_callback(callback, recorder)
-        with CaptureQueriesContext(connections[options["database"]]) as queries:
+        queries = _Queries(options["database"])
+        with queries:
             response: Any = view(request, *match.args, **match.kwargs)
             render = getattr(response, "render", None)
             if callable(render):
@@ -259,10 +293,16 @@ class Command(BaseCommand):
         write(f"Path: {_path(recorder.view, serializer_class, shape)}")
 
         write("")
-        count = len(queries)
-        write(f"SQL: {count} {'query' if count == 1 else 'queries'}")
-        for number, query in enumerate(queries.captured_queries, 1):
-            write(f"  {number}. {query['sql']}")
+        count = len(queries.captured)
+        header = f"SQL: {count} {'query' if count == 1 else 'queries'}"
+        counts = Counter(alias for alias, _ in queries.captured)
+        # Named per database once a query ran on another database than the default.
+        named = bool(set(counts) - {DEFAULT_DB_ALIAS})
+        if named:
+            header += " (" + ", ".join(f"{alias}: {n}" for alias, n in counts.items()) + ")"
+        write(header)
+        for number, (alias, sql) in enumerate(queries.captured, 1):
+            write(f"  {number}. [{alias}] {sql}" if named else f"  {number}. {sql}")
 
         if options["response"]:
             write("")
