@@ -34,7 +34,7 @@ from .schema import (
 )
 from .shape import Shape
 
-__all__ = ["RelatedQuerysetGetter", "prefetch_queryset"]
+__all__ = ["RelatedQuerysetGetter", "keep_row_order", "prefetch_queryset"]
 
 #: `(model, path) -> QuerySet`: the queryset a relation's rows are loaded from,
 #: before the planner adds its own loading. `path` is the serializer field path.
@@ -520,14 +520,8 @@ class _Level:
         )
         if pruned:
             queryset = queryset.only(*sorted(self.columns))
-        if (pruned or self.select) and _may_order(queryset):
-            # An unordered queryset has no order of its own, but its rows come in the
-            # order the database reads them: for the query without the plan, the
-            # primary key's on SQLite and MariaDB (and PostgreSQL's until rows are
-            # updated). Fewer columns or a JOIN may read them through another index,
-            # in another order (SQLite then reads a covering index in its own order):
-            # the plan keeps the primary key's.
-            queryset = queryset.order_by(pk)
+        if pruned or self.select:
+            queryset = keep_row_order(queryset)
         return queryset
 
     def unjoin_prefetched(self) -> None:
@@ -561,10 +555,21 @@ class _Level:
             self.keep_joined(below, lookup + SEP, attribute.related_model)  # type: ignore[arg-type]
 
 
-def _may_order(queryset: QuerySet[Any]) -> bool:
-    """Whether `queryset` has no ordering and may be ordered."""
+def keep_row_order(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """Return `queryset` ordered by primary key if it has no ordering, for a query that
+    loads fewer columns or JOINs more than the queryset itself.
+
+    An unordered queryset has no order of its own, but its rows come in the order the
+    database reads them: without drf_eager, the primary key's on SQLite and MariaDB
+    (PostgreSQL's physical order is the same until rows are updated). Fewer columns or
+    a JOIN may read them through another index, in another order (SQLite reads a
+    covering index in the index's order): the primary key's is kept.
+    """
     query = queryset.query
-    return not (queryset.ordered or query.is_sliced or query.distinct_fields or query.combinator)
+    if queryset.ordered or query.is_sliced or query.distinct_fields or query.combinator:
+        return queryset
+    ordered: QuerySet[Any] = queryset.order_by("pk")
+    return ordered
 
 
 def _is_known_field(field: Any, schema: SerializerSchema, spec: FieldSpec) -> bool:

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "drf_eager",
     "shop",
     "tests",
+    "tests.existing_project",
 ]
 
 ROOT_URLCONF = "tests.urls"
