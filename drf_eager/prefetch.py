@@ -187,12 +187,12 @@ class _Level:
         path: str,
     ) -> None:
         if not schema.is_stock:
-            if schema.hook_requires is None:
-                # Its own to_representation() (or another hook) may serialize other
-                # rows than the fields': what a plan loads for the fields could go
-                # unused. Loaded as without drf_eager: every column, nothing more.
-                self.opaque(prefix, model)
-                return
+            # Its own to_representation() (or another hook) may serialize other rows
+            # than the fields': what a plan loads for the fields could go unused.
+            # Loaded as without drf_eager: every column, nothing more.
+            self.opaque(prefix, model)
+            return
+        if schema.hook_requires:  # its overrides declared what they read
             self.visit_requires(prefix, model, schema.hook_requires)
         for name in shape.fields:
             spec = schema.spec(name)
@@ -562,8 +562,8 @@ def keep_row_order(queryset: QuerySet[Any]) -> QuerySet[Any]:
     An unordered queryset has no order of its own, but its rows come in the order the
     database reads them: without drf_eager, the primary key's on SQLite and MariaDB
     (PostgreSQL's physical order is the same until rows are updated). Fewer columns or
-    a JOIN may read them through another index, in another order (SQLite reads a
-    covering index in the index's order): the primary key's is kept.
+    a JOIN may read them in another order (SQLite reads a covering index in the index's
+    order, PostgreSQL may hash a JOIN): the primary key's is kept.
     """
     query = queryset.query
     if queryset.ordered or query.is_sliced or query.distinct_fields or query.combinator:

@@ -20,7 +20,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from drf_eager.checks import check_serializer
-from drf_eager.schema import FIELD_HOOKS, SERIALIZER_HOOKS, VALUE_HOOKS, is_stock_class
+from drf_eager.schema import FIELD_HOOKS, SERIALIZER_HOOKS, VALUE_HOOKS, is_stock_class, requires
+from drf_eager.serializers import prepare
 
 from . import api, models
 
@@ -174,18 +175,34 @@ def test_query_counts(shop, path, queries):
 
 def test_an_unordered_child_keeps_the_rows_order(shop):
     """Issue 19.3: options have no ordering, and (id, name, product_id) can be read from
-    the index on (product, name) in name order: the pruned prefetch keeps the rows'."""
+    the index on (product, name), in name order: an unordered queryset is not pruned."""
     plain = json.loads(get("/existing/plain/products/")[0])
     eager = json.loads(get("/existing/eager/products/?fields=options(name)")[0])
-    assert [option["name"] for option in plain[0]["options"]] == ["Small", "Large", "Medium"]
-    assert eager[0] == {"options": [{"name": "Small"}, {"name": "Large"}, {"name": "Medium"}]}
+    assert eager == [{"options": [{"name": o["name"]} for o in p["options"]]} for p in plain]
+    product = models.Product.objects.get(slug="p0")
+    options = models.Option.objects.filter(product__in=[product])
+    assert [o["name"] for o in plain[0]["options"]] == [o.name for o in options]
+    if connection.vendor == "sqlite":
+        # What pruning would have done: the covering index's order.
+        pruned = options.only("id", "name", "product")
+        assert [o.name for o in pruned] == ["Large", "Medium", "Small"]
+        assert [o.name for o in options] == ["Small", "Large", "Medium"]
 
 
 def test_an_unordered_root_keeps_the_rows_order(shop):
     """Issue 19.3: products have no ordering, and (id, title) of the public ones can be
-    read from the index on (is_public, title) in title order."""
+    read from the index on (is_public, title), in title order."""
+    plain = json.loads(get("/existing/plain/products/")[0])
     eager = json.loads(get("/existing/eager/products/?fields=title")[0])
-    assert eager == [{"title": f"Product {shop - i}"} for i in range(shop)]
+    assert eager == [{"title": p["title"]} for p in plain]
+
+
+def test_an_ordered_queryset_is_pruned(shop):
+    """Issue 19.3: with an ordering, the columns are pruned."""
+    queryset, _ = prepare(
+        api.eager.ProductListSerializer, models.Product.objects.order_by("id"), fields="title"
+    )
+    assert queryset.query.deferred_loading == (frozenset({"id", "title"}), False)
 
 
 # get_serializer_class() and plain APIViews ----------------------------------------------
@@ -206,7 +223,8 @@ def test_a_plain_api_view_with_serializer_class_is_left_alone(shop, query):
     plain, plain_queries = get(f"/existing/plain/reports/categories/{query}")
     eager, eager_queries = get(f"/existing/eager/reports/categories/{query}")
     assert eager == plain
-    assert json.loads(eager)["categories"][0] == {"id": 2, "name": "Hats", "slug": "hats"}
+    hats = models.Category.objects.get(slug="hats")
+    assert json.loads(eager)["categories"][0] == {"id": hats.pk, "name": "Hats", "slug": "hats"}
     assert eager_queries == plain_queries == 1
 
 
@@ -254,3 +272,78 @@ def test_a_serializer_without_fields_and_without_subclasses_is_still_reported():
             model = models.Product
 
     assert [error.id for error in check_serializer(Leaf)] == ["drf_eager.E018"]
+
+
+# Declaring what the code reads brings the pruning back ----------------------------------
+
+
+class DeclaredLink(api.CategoryProductLink):
+    @requires("slug", "category_id")
+    def get_url(self, obj, view_name, request, format):
+        return super().get_url(obj, view_name, request, format)
+
+
+def link_serializer(link_class):
+    class LinkSerializer(api.EagerModelSerializer):
+        url = link_class(view_name="existing-product-detail", lookup_field="slug")
+
+        class Meta:
+            model = models.Product
+            fields = ["url", "title"]
+
+    return LinkSerializer
+
+
+@pytest.mark.parametrize(
+    ("link_class", "columns"),
+    [
+        # It reads category_id, which the planner cannot know: every column.
+        (api.CategoryProductLink, None),
+        (DeclaredLink, {"id", "slug", "category"}),
+    ],
+)
+def test_a_link_field_of_the_projects(shop, link_class, columns, django_assert_num_queries):
+    """Issue 19.2: a HyperlinkedIdentityField subclass reading category_id was assumed to
+    read the lookup field only: category_id was loaded once per row."""
+    serializer_class = link_serializer(link_class)
+    queryset, context = prepare(
+        serializer_class, models.Product.objects.order_by("id"), fields="url"
+    )
+    loaded, defer = queryset.query.deferred_loading
+    assert (set(loaded) if not defer else None) == columns
+    with django_assert_num_queries(1):
+        data = serializer_class(queryset, many=True, context={**context, "request": None}).data
+    product = models.Product.objects.get(slug="p0")
+    assert data[0] == {"url": f"/existing/categories/{product.category_id}/products/p0/"}
+
+
+def card_serializer(declared):
+    class Card(api.EagerProductBase):
+        options = api.eager.OptionSerializer(many=True)
+
+        class Meta(api.EagerProductBase.Meta):
+            fields = ["id", "options"]
+
+        def to_representation(self, product):
+            return {**super().to_representation(product), "kind": "card"}
+
+    if declared:
+        Card.to_representation = requires()(Card.to_representation)
+    return Card
+
+
+@pytest.mark.parametrize(("declared", "queries"), [(False, "1+n"), (True, 2)])
+def test_an_overridden_to_representation(shop, declared, queries, django_assert_num_queries):
+    """Issue 19.2: a serializer's own to_representation() is planned as without
+    drf_eager (nothing loaded for its fields), unless it declares what it reads."""
+    serializer_class = card_serializer(declared)
+    queryset, context = prepare(serializer_class, models.Product.objects.order_by("id"))
+    assert bool(queryset._prefetch_related_lookups) is declared
+    with django_assert_num_queries(1 + shop if queries == "1+n" else queries):
+        data = serializer_class(queryset, many=True, context=context).data
+    product = models.Product.objects.get(slug="p0")
+    assert data[0] == {
+        "id": product.pk,
+        "options": [{"id": o.pk, "name": o.name} for o in product.options.all()],
+        "kind": "card",
+    }
