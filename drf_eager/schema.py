@@ -38,7 +38,6 @@ __all__ = [
     "hook_requires",
     "is_stock_class",
     "model_attribute",
-    "overridden_hooks",
     "requires",
 ]
 
@@ -105,18 +104,6 @@ _STOCK_MODULES = ("rest_framework.", "drf_eager.")
 
 def _is_stock(cls: type) -> bool:
     return cls is object or cls.__module__.startswith(_STOCK_MODULES)
-
-
-def overridden_hooks(cls: type, hooks: Sequence[str] = FIELD_HOOKS) -> list[str]:
-    """Return the names of `hooks` that a class in the MRO of `cls` defines, other than
-    DRF's and drf_eager's own classes: every class is looked at, not only the first
-    that defines a name (a mixin under a stock class still runs through super())."""
-    found: list[str] = []
-    for klass in cls.__mro__:
-        if _is_stock(klass):
-            continue
-        found.extend(name for name in hooks if name in klass.__dict__ and name not in found)
-    return found
 
 
 def is_stock_class(cls: type, hooks: Sequence[str] = FIELD_HOOKS) -> bool:

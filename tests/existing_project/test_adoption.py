@@ -347,3 +347,14 @@ def test_an_overridden_to_representation(shop, declared, queries, django_assert_
         "options": [{"id": o.pk, "name": o.name} for o in product.options.all()],
         "kind": "card",
     }
+
+
+def test_the_serializer_is_built_by_drf_s_get_serializer_or_the_views_own():
+    """Issue 19.1: the mixin builds the serializer with the class it resolved only in
+    place of DRF's own get_serializer(); a view's own is called as it is."""
+    from rest_framework import generics
+
+    from drf_eager.views import _next_get_serializer
+
+    assert _next_get_serializer(api.eager.ProductList) is generics.GenericAPIView.get_serializer
+    assert _next_get_serializer(api.eager.CategoryReport) is None
