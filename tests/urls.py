@@ -14,7 +14,6 @@ secure_router.register("scoped-books", secure.ScopedBookViewSet, basename="scope
 urlpatterns = [
     path("secure/", include(secure_router.urls)),
     path("secure/author-defaults/", secure.GuardedDefaultsView.as_view()),
-    path("existing/", include("tests.existing_project.urls")),
     # The example's index is "/" and its API is under "api/"; the library's own
     # test views take the other paths.
     path("", include("shop.urls")),

@@ -67,6 +67,7 @@ def shop(request, db, settings):
     # A project's own settings: not the suite's STRICT mode, which raises on the N+1
     # queries this project has without drf_eager as well.
     settings.DRF_EAGER = {}
+    settings.ROOT_URLCONF = "tests.existing_project.urls"
     build_shop(request.param)
     return request.param
 
@@ -256,10 +257,15 @@ def test_which_classes_are_known():
 # System checks ----------------------------------------------------------------------------
 
 
-def test_system_checks_are_clean():
+def test_system_checks_are_clean(settings):
     """Issue 19.4: a base serializer that sets Meta.model and leaves fields to its
     subclasses is no E018, and the project's checks pass."""
     from django.apps import apps
+
+    from drf_eager.checks import _routed_views
+
+    settings.ROOT_URLCONF = "tests.existing_project.urls"
+    assert api.eager.ProductList in {route[0] for route in _routed_views()}
 
     config = apps.get_app_config("existing_project")
     assert checks.run_checks(app_configs=[config]) == []

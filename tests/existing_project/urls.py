@@ -1,3 +1,6 @@
+"""The URLconf of the existing project's tests (their ROOT_URLCONF): kept out of the
+suite's own, whose fuzzing would request these views without this project's data."""
+
 from __future__ import annotations
 
 from django.urls import include, path
@@ -20,11 +23,11 @@ def routes(variant):
 urlpatterns = [
     # The products' links, the same in every variant's responses.
     path(
-        "categories/<int:category_pk>/products/<slug:slug>/",
+        "existing/categories/<int:category_pk>/products/<slug:slug>/",
         api.plain.ProductDetail.as_view(),
         name="existing-product-detail",
     ),
-    path("plain/", include(routes(api.plain))),
-    path("unplanned/", include(routes(api.unplanned))),
-    path("eager/", include(routes(api.eager))),
+    path("existing/plain/", include(routes(api.plain))),
+    path("existing/unplanned/", include(routes(api.unplanned))),
+    path("existing/eager/", include(routes(api.eager))),
 ]
