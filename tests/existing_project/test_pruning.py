@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from rest_framework import serializers
 
+from drf_eager.schema import requires
 from drf_eager.serializers import prepare
 
 from . import api, models
@@ -93,3 +94,19 @@ def test_a_method_field_loads_the_rows_prefetched_below_it_in_full():
     below = prefetched(queryset)
     assert loaded(below["products"]) == {"id", "category"}
     assert loaded(prefetched(below["products"])["options"]) == {"id", "name", "product"}
+
+
+class SkuCardSerializer(api.EagerModelSerializer):
+    class Meta:
+        model = models.Product
+        fields = ["id", "title"]
+
+    @requires("sku")
+    def to_representation(self, product):
+        return {**super().to_representation(product), "sku": product.sku}
+
+
+@pytest.mark.django_db
+def test_an_overridden_to_representation_that_declares_what_it_reads():
+    queryset = plan(SkuCardSerializer, models.Product, "title")
+    assert loaded(queryset) == {"id", "title", "sku"}
