@@ -78,7 +78,7 @@ from rest_framework.fields import Field, empty
 from rest_framework.settings import api_settings
 
 from .grouped import Grouped
-from .prefetch import RelatedQuerysetGetter
+from .prefetch import RelatedQuerysetGetter, keep_row_order
 from .routing import read_database, stand_in
 from .schema import COLUMN, TO_MANY, TO_ONE, Attribute, FieldSpec, get_schema, model_attribute
 from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin
@@ -1233,7 +1233,7 @@ class FastQuery:
         self._env = env
         self._db = queryset.db
         #: The root rows: a lazy values_list() queryset a paginator can count and slice.
-        self.rows: QuerySet[Any] = queryset.values_list(*plan.root.lookups)
+        self.rows: QuerySet[Any] = keep_row_order(queryset).values_list(*plan.root.lookups)
         self._subquery: QuerySet[Any] | None = None
 
     def serialize(self, rows: Iterable[tuple[Any, ...]] | None = None) -> list[dict[str, Any]]:
@@ -1305,6 +1305,9 @@ class FastQuery:
         else:  # a to-one relation: one row per key, in no particular order
             queryset = queryset.filter(**{f"{relation.lookup}__in": list(keys)})
             queryset.query.clear_ordering()
+        if kind in (REVERSE_FK, MANY_TO_MANY, GENERIC):
+            # The served columns alone may be read in another order (see keep_row_order).
+            queryset = keep_row_order(queryset)
         child_rows = queryset.values_list(*relation.query.lookups)
         return self._run(relation.query, child_rows, relation.model, db)  # type: ignore[no-any-return]
 

@@ -18,19 +18,23 @@ from .computed import Computed, RelatedQueryset
 from .grouped import Grouped, Grouping, declared_grouping
 from .schema import (
     COLUMN,
+    FIELD_HOOKS,
     GENERIC_FK,
+    SERIALIZER_HOOKS,
     TO_MANY,
     TO_ONE,
     UNKNOWN,
+    VALUE_HOOKS,
     Attribute,
     FieldSpec,
     SerializerSchema,
     declared_requires,
+    is_stock_class,
     model_attribute,
 )
 from .shape import Shape
 
-__all__ = ["RelatedQuerysetGetter", "prefetch_queryset"]
+__all__ = ["RelatedQuerysetGetter", "keep_row_order", "prefetch_queryset"]
 
 #: `(model, path) -> QuerySet`: the queryset a relation's rows are loaded from,
 #: before the planner adds its own loading. `path` is the serializer field path.
@@ -109,6 +113,12 @@ class _Level:
         self.computed: list[tuple[Computed, str, str]] = []
         # To-one relations prefetched for their computed fields: query → attr lookup.
         self.prefetched_to_one: dict[str, str] = {}
+        # The model JOINed at each lookup of `select`.
+        self.joined: dict[str, type[models.Model]] = {}
+        # The rows that code we do not know reads (see opaque), by query prefix.
+        self.opaque_rows: dict[str, _Prefix] = {}
+        # Every column of its rows, of the rows JOINed to them and of its prefetches.
+        self.full = False
 
     # Columns and JOINs -------------------------------------------------------
 
@@ -116,10 +126,29 @@ class _Level:
         for f in model._meta.concrete_fields:
             self.columns.add(prefix.query + f.name)
 
+    def opaque(self, prefix: _Prefix, model: type[models.Model]) -> None:
+        """Load every column of the rows at `prefix`, of the rows JOINed to them and of
+        the rows prefetched from them: code we do not know (a field class of the
+        user's, a `source="*"` or a property without `requires`) reads them, and a
+        pruned column would be a query per row."""
+        self.all_columns(prefix, model)
+        self.opaque_rows.setdefault(prefix.query, prefix)
+
+    def load_opaque(self) -> None:
+        # Applied last, when every JOIN and prefetch of the plan is known.
+        for query, prefix in self.opaque_rows.items():
+            for lookup, related in self.joined.items():
+                if lookup.startswith(query):
+                    self.all_columns(_Prefix(lookup + SEP), related)
+            for key, planned in self.prefetches.items():
+                if isinstance(planned, _Child) and key.startswith(prefix.attr):
+                    planned.level.full = True
+
     def join(self, model: type[models.Model], prefix: _Prefix, attribute: Attribute) -> _Prefix:
         """JOIN the to-one `attribute` of `model` and return the prefix of its columns."""
         lookup = prefix.query + attribute.lookup
         self.select.add(lookup)
+        self.joined[lookup] = attribute.related_model  # type: ignore[assignment]
         if attribute.local_field:
             self.columns.add(prefix.query + attribute.local_field)
         for remote in attribute.remote_fields:
@@ -157,6 +186,14 @@ class _Level:
         shape: Shape,
         path: str,
     ) -> None:
+        if not schema.is_stock:
+            # Its own to_representation() (or another hook) may serialize other rows
+            # than the fields': what a plan loads for the fields could go unused.
+            # Loaded as without drf_eager: every column, nothing more.
+            self.opaque(prefix, model)
+            return
+        if schema.hook_requires:  # its overrides declared what they read
+            self.visit_requires(prefix, model, schema.hook_requires)
         for name in shape.fields:
             spec = schema.spec(name)
             field_path = f"{path}.{name}" if path else name
@@ -190,11 +227,19 @@ class _Level:
         if source == "*":
             if spec.serializer is not None and shape is not None:
                 self.visit(prefix, model, spec.child_schema, shape, path)  # type: ignore[arg-type]
-            elif isinstance(field, relations.HyperlinkedIdentityField):
+            elif spec.requires is not None:
+                pass
+            elif isinstance(field, relations.HyperlinkedIdentityField) and is_stock_class(
+                type(field)
+            ):
                 self.add_column(prefix, model, field.lookup_field)
-            elif spec.requires is None:
-                self.all_columns(prefix, model)
+            else:
+                self.opaque(prefix, model)
             return
+        if spec.requires is None and not _is_known_field(field, schema, spec):
+            # A to-many relation it reads is still prefetched (its rows in full): code
+            # reads a relation through `.all()`, which the prefetch serves.
+            self.opaque(prefix, model)
         self.visit_source(prefix, model, source.split("."), spec, schema, shape, path)
 
     def add_column(self, prefix: _Prefix, model: type[models.Model], name: str) -> None:
@@ -202,7 +247,7 @@ class _Level:
         if attribute.kind == COLUMN:
             self.columns.add(prefix.query + attribute.name)
         else:
-            self.all_columns(prefix, model)
+            self.opaque(prefix, model)
 
     def visit_source(
         self,
@@ -220,7 +265,7 @@ class _Level:
             attribute = model_attribute(model, attr)
             if attribute.kind != TO_ONE:
                 # A property or method on the way: we cannot know what it reads.
-                level.all_columns(prefix, model)
+                level.opaque(prefix, model)
                 return
             level, prefix = level.follow(model, prefix, attribute)
             model = attribute.related_model  # type: ignore[assignment]
@@ -244,7 +289,7 @@ class _Level:
             # A property or method of the model: loaded as it declares, else in full.
             required = declared_requires(getattr(model, attrs[-1], None))
             if required is None:
-                level.all_columns(prefix, model)
+                level.opaque(prefix, model)
             else:
                 level.visit_requires(prefix, model, required)
 
@@ -299,12 +344,12 @@ class _Level:
         level, column_prefix = self.follow(model, prefix, attribute)
         if spec is not None and spec.serializer is not None and shape is not None:
             level.visit(column_prefix, related, spec.child_schema, shape, path)  # type: ignore[arg-type]
-        elif isinstance(field, relations.SlugRelatedField):
+        elif isinstance(field, relations.SlugRelatedField) and is_stock_class(type(field)):
             level.add_column(column_prefix, related, field.slug_field)
-        elif isinstance(field, relations.HyperlinkedRelatedField):
+        elif isinstance(field, relations.HyperlinkedRelatedField) and is_stock_class(type(field)):
             level.add_column(column_prefix, related, field.lookup_field)
-        else:
-            level.all_columns(column_prefix, related)
+        else:  # code we do not know reads the related row (str(), a `requires`)
+            level.opaque(column_prefix, related)
 
     def visit_to_many(
         self,
@@ -398,16 +443,18 @@ class _Level:
         field = spec.field if spec is not None else None
         if spec is not None and spec.serializer is not None and shape is not None:
             self.visit(_ROOT, related, spec.child_schema, shape, path)  # type: ignore[arg-type]
-        elif isinstance(field, serializers.ManyRelatedField):
+        elif isinstance(field, serializers.ManyRelatedField) and is_stock_class(
+            type(field.child_relation)
+        ):
             relation = field.child_relation
             if isinstance(relation, relations.SlugRelatedField):
                 self.add_column(_ROOT, related, relation.slug_field)
             elif isinstance(relation, relations.HyperlinkedRelatedField):
                 self.add_column(_ROOT, related, relation.lookup_field)
             elif not isinstance(relation, relations.PrimaryKeyRelatedField):
-                self.all_columns(_ROOT, related)
+                self.opaque(_ROOT, related)
         else:  # code we do not know reads it (a `requires`, a plain field)
-            self.all_columns(_ROOT, related)
+            self.opaque(_ROOT, related)
 
     def add_prefetch(self, prefetch: Prefetch[str]) -> None:
         key = prefetch.prefetch_to
@@ -419,6 +466,11 @@ class _Level:
     # Result ------------------------------------------------------------------
 
     def apply(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        self.load_opaque()
+        if self.full:
+            for planned in self.prefetches.values():
+                if isinstance(planned, _Child):
+                    planned.level.full = True
         for key, planned in list(self.prefetches.items()):
             if isinstance(planned, _Child):
                 self.prefetches[key] = planned.prefetch()
@@ -463,8 +515,13 @@ class _Level:
         pk = self.model._meta.pk.name
         self.columns.add(pk)
         all_fields = {f.name for f in self.model._meta.concrete_fields}
-        if any(SEP in column for column in self.columns) or not all_fields <= self.columns:
+        pruned = not self.full and (
+            any(SEP in column for column in self.columns) or not all_fields <= self.columns
+        )
+        if pruned:
             queryset = queryset.only(*sorted(self.columns))
+        if pruned or self.select:
+            queryset = keep_row_order(queryset)
         return queryset
 
     def unjoin_prefetched(self) -> None:
@@ -496,6 +553,35 @@ class _Level:
                     self.columns.add(prefix + attribute.local_field)
                 self.all_columns(_Prefix(lookup + SEP), attribute.related_model)  # type: ignore[arg-type]
             self.keep_joined(below, lookup + SEP, attribute.related_model)  # type: ignore[arg-type]
+
+
+def keep_row_order(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """Return `queryset` ordered by primary key if it has no ordering, for a query that
+    loads fewer columns or JOINs more than the queryset itself.
+
+    An unordered queryset has no order of its own, but its rows come in the order the
+    database reads them: without drf_eager, the primary key's on SQLite and MariaDB
+    (PostgreSQL's physical order is the same until rows are updated). Fewer columns or
+    a JOIN may read them in another order (SQLite reads a covering index in the index's
+    order, PostgreSQL may hash a JOIN): the primary key's is kept.
+    """
+    query = queryset.query
+    if queryset.ordered or query.is_sliced or query.distinct_fields or query.combinator:
+        return queryset
+    ordered: QuerySet[Any] = queryset.order_by("pk")
+    return ordered
+
+
+def _is_known_field(field: Any, schema: SerializerSchema, spec: FieldSpec) -> bool:
+    """Whether drf_eager knows what `field` reads: a list serializer's class, or a
+    field's; a field whose source is a column is given only its value."""
+    if isinstance(field, serializers.ListSerializer):
+        return is_stock_class(type(field), SERIALIZER_HOOKS)
+    if isinstance(field, serializers.BaseSerializer):
+        return True  # its own class is checked at its level (see _Level.visit)
+    found = schema.relation_lookup(spec.name)
+    reads_value = found is not None and found[1].kind == COLUMN
+    return is_stock_class(type(field), VALUE_HOOKS if reads_value else FIELD_HOOKS)
 
 
 def _computes(schema: SerializerSchema | None, shape: Shape) -> bool:

@@ -250,9 +250,11 @@ class EagerFieldsViewMixin:
         """
         if hasattr(self, "_eager_shape"):
             return self._eager_shape
-        serializer_class = self.get_serializer_class()  # type: ignore[attr-defined]
+        serializer_class = self._eager_serializer_class()
         shape = None
-        if issubclass(serializer_class, EagerFieldsSerializerMixin):
+        if isinstance(serializer_class, type) and issubclass(
+            serializer_class, EagerFieldsSerializerMixin
+        ):
             errors: dict[str, list[str]] = {}
             request = self._build_shape_request(errors)
             if request is not None:
@@ -267,6 +269,20 @@ class EagerFieldsViewMixin:
             shape = self._check_permissions(request, serializer_class, shape)  # type: ignore[arg-type]
         self._eager_shape = shape
         return shape
+
+    def _eager_serializer_class(self) -> Any:
+        # The view's get_serializer_class(), asked once per request as DRF asks it once:
+        # the shape, the plan, the fast path and get_serializer() share what it returns.
+        # Keyed by the request and action: the browsable API renders its forms with
+        # another method (DRF's override_method), which may pick another class.
+        key = (getattr(self, "request", None), getattr(self, "action", None))
+        cached = self.__dict__.get("_eager_serializer_class_of")
+        if cached is not None and cached[0][0] is key[0] and cached[0][1] == key[1]:
+            return cached[1]
+        get_class = getattr(self, "get_serializer_class", None)
+        serializer_class = None if get_class is None else get_class()
+        self._eager_serializer_class_of = (key, serializer_class)
+        return serializer_class
 
     def _check_permissions(
         self, request: ShapeRequest, serializer_class: type, shape: Shape
@@ -297,7 +313,7 @@ class EagerFieldsViewMixin:
             # A view default names something the serializer does not have: a bug.
             raise ImproperlyConfigured(
                 f"{type(self).__name__}'s serializer_* defaults do not fit "
-                f"{self.get_serializer_class().__name__}: {bad}"  # type: ignore[attr-defined]
+                f"{self._eager_serializer_class().__name__}: {bad}"
             )
         for param, messages in exc.errors.items():
             errors.setdefault(param, []).extend(messages)
@@ -335,7 +351,7 @@ class EagerFieldsViewMixin:
         return self.eager_grouped
 
     def _plan(self, queryset: QuerySet[Any], shape: Shape) -> QuerySet[Any]:
-        schema = get_schema(self.get_serializer_class())  # type: ignore[attr-defined]
+        schema = get_schema(self._eager_serializer_class())
         if schema.model is not None and not issubclass(queryset.model, schema.model):
             # Another model's rows (get_object() in an @action with its own serializer):
             # the shape does not describe them.
@@ -423,7 +439,7 @@ class EagerFieldsViewMixin:
         grouped = self.get_eager_grouped()
         if self.use_fast_path() and not any(recorded[2].has_path(path) for path in grouped):
             planned, base, shape = recorded
-            plan = compile_fast_plan(self.get_serializer_class(), shape)  # type: ignore[attr-defined]
+            plan = compile_fast_plan(self._eager_serializer_class(), shape)
             if plan is not None:
                 try:
                     query = plan.prepare(base, related_queryset=self._related_querysets())
@@ -502,6 +518,11 @@ class EagerFieldsViewMixin:
                 context = self.get_serializer_context()  # type: ignore[attr-defined]
                 context[SHAPE_CONTEXT_KEY] = shape
                 kwargs["context"] = context
+        if _next_get_serializer(type(self)) is generics.GenericAPIView.get_serializer:
+            # DRF's own get_serializer(), with the class this request already resolved.
+            serializer_class = self._eager_serializer_class()
+            kwargs.setdefault("context", self.get_serializer_context())  # type: ignore[attr-defined]
+            return serializer_class(*args, **kwargs)
         return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
 
     def _fast_list(self, instance: Any) -> FastList | None:
@@ -554,11 +575,25 @@ def _has_body(request: Request) -> bool:
 
 
 def _has_serializer_class(view: Any) -> bool:
-    # A view whose GET serializes nothing has no shape to check.
+    # A view whose GET serializes nothing has no shape to check; nor has a plain APIView
+    # (no get_serializer_class() or get_queryset()), whose `serializer_class` attribute
+    # only its own code reads.
+    get_class = getattr(type(view), "get_serializer_class", None)
+    if get_class is None or not hasattr(view, "get_queryset"):
+        return False
     if getattr(view, "serializer_class", None) is not None:
         return True
-    get_class = getattr(type(view), "get_serializer_class", None)
-    return get_class is not None and get_class is not generics.GenericAPIView.get_serializer_class
+    return get_class is not generics.GenericAPIView.get_serializer_class
+
+
+def _next_get_serializer(view_class: type) -> Any:
+    # The get_serializer() the mixin's own calls with super(): DRF's, or a class's after
+    # the mixin in the MRO.
+    mro = view_class.__mro__
+    for cls in mro[mro.index(EagerFieldsViewMixin) + 1 :]:
+        if "get_serializer" in cls.__dict__:
+            return cls.__dict__["get_serializer"]
+    return None
 
 
 class FastList:

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "shop",
     "tests",
     "tests.replicas",
+    "tests.existing_project",
 ]
 
 ROOT_URLCONF = "tests.urls"
