@@ -322,16 +322,37 @@ _INT_COLUMNS = frozenset(
     }
 )
 
-# Where the serializer methods the output depends on may come from.
+# The serializer methods the output depends on. Every class of a serializer's MRO is
+# looked at, not only the first that defines one: a class that calls super() still adds
+# its own code (drf_eager's mixin, first in the classes it wraps plain nested
+# serializers in, would otherwise hide the user's overrides below it).
 _SERIALIZER_HOOKS = (
+    "__new__",
     "__init__",
     "many_init",
     "to_representation",
     "get_attribute",
+    "get_default",
     "get_fields",
     "fields",
     "_readable_fields",
     "bind",
+    "data",
+)
+# The same for fields: a class outside DRF that defines one of them is refused, even
+# where it calls super() (a get_default() on a dotted source, an __init__ that sets
+# what to_representation() reads).
+_FIELD_HOOKS = (
+    "__new__",
+    "__init__",
+    "to_representation",
+    "get_attribute",
+    "get_default",
+    "bind",
+    "use_pk_only_optimization",
+)
+_DRF_FIELD_MODULES = frozenset(
+    {"rest_framework.fields", "rest_framework.relations", "rest_framework.serializers"}
 )
 _STANDARD_SERIALIZERS = frozenset(
     {
@@ -349,11 +370,32 @@ _STANDARD_SERIALIZERS = frozenset(
 _TO_ONE_DESCRIPTORS = (ForwardManyToOneDescriptor, ForwardOneToOneDescriptor)
 
 
-def _definer(cls: type, name: str) -> type | None:
+def _overrides(cls: type, hooks: Sequence[str], known: Callable[[type], bool]) -> str | None:
+    """Return "name() (in Class)" for the first class of `cls.__mro__` that `known` does
+    not vouch for and that defines one of `hooks`, or None."""
     for klass in cls.__mro__:
-        if name in vars(klass):
-            return klass
+        if known(klass):
+            continue
+        for name in hooks:
+            if name in vars(klass):
+                return f"{name}() (in {klass.__name__})"
     return None
+
+
+def _is_standard_serializer(klass: type) -> bool:
+    return klass in _STANDARD_SERIALIZERS
+
+
+def _is_drf_field(klass: type) -> bool:
+    # DRF's own classes: which of them the fast path serves is decided per kind of field
+    # (their to_representation() against the known ones).
+    return klass is object or klass.__module__ in _DRF_FIELD_MODULES
+
+
+def _check_field_class(field: Field[Any, Any, Any, Any], path: str) -> None:
+    found = _overrides(type(field), _FIELD_HOOKS, _is_drf_field)
+    if found is not None:
+        raise FastPathUnavailable(f"'{path}': {type(field).__name__} overrides {found}.")
 
 
 def _join(path: str, name: str) -> str:
@@ -386,13 +428,9 @@ class _Compiler:
         return query
 
     def check_class(self, cls: type, path: str) -> None:
-        for name in _SERIALIZER_HOOKS:
-            definer = _definer(cls, name)
-            if definer is not None and definer not in _STANDARD_SERIALIZERS:
-                raise FastPathUnavailable(
-                    f"'{path or cls.__name__}': {cls.__name__} overrides {name}() "
-                    f"(in {definer.__name__})."
-                )
+        found = _overrides(cls, _SERIALIZER_HOOKS, _is_standard_serializer)
+        if found is not None:
+            raise FastPathUnavailable(f"'{path or cls.__name__}': {cls.__name__} overrides {found}.")
 
     def object(
         self,
@@ -438,6 +476,7 @@ class _Compiler:
             return self.many_serializer(query, prefix, model, spec, field, path)
         if isinstance(field, serializers.BaseSerializer):
             return self.one_serializer(query, prefix, model, spec, field, path)
+        _check_field_class(field, path)
         if isinstance(field, relations.ManyRelatedField):
             return self.many_related(query, prefix, model, spec, field, path)
         if isinstance(field, relations.RelatedField):
@@ -562,6 +601,7 @@ class _Compiler:
             )
 
     def check_representation(self, field: Field[Any, Any, Any, Any], path: str) -> None:
+        _check_field_class(field, path)
         cls = type(field)
         if cls.to_representation not in _VALUE_REPRESENTATIONS:
             raise FastPathUnavailable(
@@ -708,6 +748,7 @@ class _Compiler:
         ):
             raise FastPathUnavailable(f"'{path}': {cls.__name__} overrides its methods.")
         child = field.child_relation
+        _check_field_class(child, path)
         attrs = self.source(spec, path)
         prefix, model, guards = self.walk(query, prefix, model, attrs[:-1], field, path)
 
