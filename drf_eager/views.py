@@ -423,7 +423,11 @@ class EagerFieldsViewMixin:
         grouped = self.get_eager_grouped()
         if self.use_fast_path() and not any(recorded[2].has_path(path) for path in grouped):
             planned, base, shape = recorded
-            plan = compile_fast_plan(self.get_serializer_class(), shape)  # type: ignore[attr-defined]
+            plan = compile_fast_plan(
+                self.get_serializer_class(),  # type: ignore[attr-defined]
+                shape,
+                using=base.db,
+            )
             if plan is not None:
                 try:
                     query = plan.prepare(base, related_queryset=self._related_querysets())
