@@ -434,6 +434,17 @@ class _Compiler:
         return query
 
     def check_class(self, cls: type, path: str) -> None:
+        mro = cls.__mro__
+        if (
+            EagerFieldsSerializerMixin in mro
+            and serializers.BaseSerializer in mro
+            and mro.index(EagerFieldsSerializerMixin) > mro.index(serializers.BaseSerializer)
+        ):
+            # DRF's get_fields() and to_representation() run, not the mixin's.
+            raise FastPathUnavailable(
+                f"'{path or cls.__name__}': {cls.__name__} has "
+                f"EagerFieldsSerializerMixin after DRF's serializer classes."
+            )
         found = _overrides(cls, _SERIALIZER_HOOKS, _is_standard_serializer)
         if found is not None:
             where = path or cls.__name__

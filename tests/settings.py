@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "drf_eager",
     "shop",
     "tests",
+    "tests.zoo",
 ]
 
 ROOT_URLCONF = "tests.urls"
@@ -72,4 +73,6 @@ else:
 
 REST_FRAMEWORK = {"UNAUTHENTICATED_USER": None}
 
-DRF_EAGER = {"STRICT": True}
+# Every list served by the fast path is rendered by the DRF path too and compared
+# (drf_eager.verify): each test is a differential test of the fast path.
+DRF_EAGER = {"STRICT": True, "FAST_PATH": "verify"}
