@@ -89,7 +89,7 @@ class ArtistSerializer(EagerFieldsModelSerializer):
                 "field": StaffLabelSerializer(source="label", allow_null=True),
                 "prefetch": True,
             },
-            "loud": {"field": ArtistNameSerializer(source="*"), "prefetch": True},
+            "loud": {"field": ArtistNameSerializer(source="*")},
             "label_name": {
                 "field": FallbackField(source="label.name", default="none", read_only=True)
             },
