@@ -28,10 +28,13 @@ slice; CursorPagination reads its ordering field from each row: use the DRF path
 `FastPathUnavailable`, before any query, for a queryset it cannot serve.
 
 What gets no plan, because the DRF path's output there is code the fast path cannot see
-through: a serializer (or list serializer) class that overrides `to_representation`,
-`get_attribute`, `get_fields`, `fields`, `__init__`, `bind` or `many_init`; a field
-class other than DRF's standard model field classes, or a subclass overriding
-`to_representation`, `get_attribute` or `bind` (SerializerMethodField, computed fields,
+through: a serializer (or list serializer) with a class anywhere in its MRO, other than
+DRF's and the mixin, defining `to_representation`, `get_attribute`, `get_default`,
+`get_fields`, `fields`, `__init__`, `bind`, `many_init` or `data` (also when it calls
+super(): the mixin first does not hide what is below it), or with the mixin after DRF's
+classes; a field with a class outside DRF defining `__init__`, `to_representation`,
+`get_attribute`, `get_default` or `bind`; a field class other than DRF's standard model
+field classes (SerializerMethodField, computed fields,
 ModelField, FileField, StringRelatedField, hyperlinked fields ...); `source='*'` on a
 field that is not a serializer; a source that is a property, a method, an annotation or
 a generic foreign key, or goes through a to-many relation; a model field read through a
@@ -40,7 +43,10 @@ dotted source; a foreign key on the way with `db_constraint=False`; a relation t
 not point at its parent's primary key; a sliced Prefetch queryset of a to-one or a
 generic relation (Django refuses it too). Sliced Prefetch querysets of reverse foreign
 keys and many-to-many relations are served: they are filtered with Django's own window
-function, as the prefetch filters them.
+function, as the prefetch filters them. A model on the way that overrides `from_db()`
+or has `pre_init`/`post_init` receivers, and a queryset with an aggregate whose ordering
+may tie (values_list() groups by other columns), are refused by `prepare()`. See
+docs/fast-path.md.
 
 Queries: one for the root rows, one per relation loaded by a query of its own (none for
 a relation without parent rows), as the planned DRF path. A `prefetch_related()` of the
