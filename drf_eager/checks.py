@@ -49,9 +49,18 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                     f"DRF_EAGER[{key!r}] must be a positive integer or None.", id="drf_eager.E004"
                 )
             )
-    for key in ("STRICT", "FAST_PATH"):
-        if key in user and type(user[key]) is not bool:
-            errors.append(Error(f"DRF_EAGER[{key!r}] must be True or False.", id="drf_eager.E005"))
+    if "STRICT" in user and type(user["STRICT"]) is not bool:
+        errors.append(Error("DRF_EAGER['STRICT'] must be True or False.", id="drf_eager.E005"))
+    if "FAST_PATH" in user and not (
+        type(user["FAST_PATH"]) is bool or user["FAST_PATH"] == "verify"
+    ):
+        errors.append(
+            Error("DRF_EAGER['FAST_PATH'] must be True, False or 'verify'.", id="drf_eager.E005")
+        )
+    if user.get("FAST_PATH_VERIFY", "raise") not in ("raise", "log"):
+        errors.append(
+            Error("DRF_EAGER['FAST_PATH_VERIFY'] must be 'raise' or 'log'.", id="drf_eager.E005")
+        )
     return errors
 
 

@@ -28,10 +28,13 @@ slice; CursorPagination reads its ordering field from each row: use the DRF path
 `FastPathUnavailable`, before any query, for a queryset it cannot serve.
 
 What gets no plan, because the DRF path's output there is code the fast path cannot see
-through: a serializer (or list serializer) class that overrides `to_representation`,
-`get_attribute`, `get_fields`, `fields`, `__init__`, `bind` or `many_init`; a field
-class other than DRF's standard model field classes, or a subclass overriding
-`to_representation`, `get_attribute` or `bind` (SerializerMethodField, computed fields,
+through: a serializer (or list serializer) with a class anywhere in its MRO, other than
+DRF's and the mixin, defining `to_representation`, `get_attribute`, `get_default`,
+`get_fields`, `fields`, `__init__`, `bind`, `many_init` or `data` (also when it calls
+super(): the mixin first does not hide what is below it), or with the mixin after DRF's
+classes; a field with a class outside DRF defining `__init__`, `to_representation`,
+`get_attribute`, `get_default` or `bind`; a field class other than DRF's standard model
+field classes (SerializerMethodField, computed fields,
 ModelField, FileField, StringRelatedField, hyperlinked fields ...); `source='*'` on a
 field that is not a serializer; a source that is a property, a method, an annotation or
 a generic foreign key, or goes through a to-many relation; a model field read through a
@@ -40,7 +43,10 @@ dotted source; a foreign key on the way with `db_constraint=False`; a relation t
 not point at its parent's primary key; a sliced Prefetch queryset of a to-one or a
 generic relation (Django refuses it too). Sliced Prefetch querysets of reverse foreign
 keys and many-to-many relations are served: they are filtered with Django's own window
-function, as the prefetch filters them.
+function, as the prefetch filters them. A model on the way that overrides `from_db()`
+or has `pre_init`/`post_init` receivers, and a queryset with an aggregate whose ordering
+may tie (values_list() groups by other columns), are refused by `prepare()`. See
+docs/fast-path.md.
 
 Queries: one for the root rows, one per relation loaded by a query of its own (none for
 a relation without parent rows), as the planned DRF path. A `prefetch_related()` of the
@@ -59,8 +65,8 @@ from typing import Any, NamedTuple, cast
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.signals import setting_changed
-from django.db import models
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models import Prefetch, Q, QuerySet, signals
 from django.db.models.fields.related_descriptors import (  # type: ignore[attr-defined]
     ForeignKeyDeferredAttribute,
     ForwardManyToOneDescriptor,
@@ -326,16 +332,37 @@ _INT_COLUMNS = frozenset(
     }
 )
 
-# Where the serializer methods the output depends on may come from.
+# The serializer methods the output depends on. Every class of a serializer's MRO is
+# looked at, not only the first that defines one: a class that calls super() still adds
+# its own code (drf_eager's mixin, first in the classes it wraps plain nested
+# serializers in, would otherwise hide the user's overrides below it).
 _SERIALIZER_HOOKS = (
+    "__new__",
     "__init__",
     "many_init",
     "to_representation",
     "get_attribute",
+    "get_default",
     "get_fields",
     "fields",
     "_readable_fields",
     "bind",
+    "data",
+)
+# The same for fields: a class outside DRF that defines one of them is refused, even
+# where it calls super() (a get_default() on a dotted source, an __init__ that sets
+# what to_representation() reads).
+_FIELD_HOOKS = (
+    "__new__",
+    "__init__",
+    "to_representation",
+    "get_attribute",
+    "get_default",
+    "bind",
+    "use_pk_only_optimization",
+)
+_DRF_FIELD_MODULES = frozenset(
+    {"rest_framework.fields", "rest_framework.relations", "rest_framework.serializers"}
 )
 _STANDARD_SERIALIZERS = frozenset(
     {
@@ -353,11 +380,32 @@ _STANDARD_SERIALIZERS = frozenset(
 _TO_ONE_DESCRIPTORS = (ForwardManyToOneDescriptor, ForwardOneToOneDescriptor)
 
 
-def _definer(cls: type, name: str) -> type | None:
+def _overrides(cls: type, hooks: Sequence[str], known: Callable[[type], bool]) -> str | None:
+    """Return "name() (in Class)" for the first class of `cls.__mro__` that `known` does
+    not vouch for and that defines one of `hooks`, or None."""
     for klass in cls.__mro__:
-        if name in vars(klass):
-            return klass
+        if known(klass):
+            continue
+        for name in hooks:
+            if name in vars(klass):
+                return f"{name}() (in {klass.__name__})"
     return None
+
+
+def _is_standard_serializer(klass: type) -> bool:
+    return klass in _STANDARD_SERIALIZERS
+
+
+def _is_drf_field(klass: type) -> bool:
+    # DRF's own classes: which of them the fast path serves is decided per kind of field
+    # (their to_representation() against the known ones).
+    return klass is object or klass.__module__ in _DRF_FIELD_MODULES
+
+
+def _check_field_class(field: Field[Any, Any, Any, Any], path: str) -> None:
+    found = _overrides(type(field), _FIELD_HOOKS, _is_drf_field)
+    if found is not None:
+        raise FastPathUnavailable(f"'{path}': {type(field).__name__} overrides {found}.")
 
 
 def _join(path: str, name: str) -> str:
@@ -368,8 +416,14 @@ class _Compiler:
     """Walks the serializer tree of a shape, as the DRF path would instantiate it, and
     builds the queries and the nodes. Raises FastPathUnavailable with the reason."""
 
-    def __init__(self) -> None:
+    def __init__(self, loose_integers: bool = False) -> None:
         self.env = _Env()
+        # SQLite stores what it is given: a 2.5 in an integer column comes back a float,
+        # which IntegerField.to_representation() makes 2. Its integer columns are then
+        # converted as DRF converts them (all but a primary key: SQLite's rowid).
+        self.loose_integers = loose_integers
+        # Every model an instance of which the DRF path builds (see _check_model()).
+        self.models: set[type[models.Model]] = set()
 
     # Serializers -------------------------------------------------------------------
 
@@ -390,13 +444,21 @@ class _Compiler:
         return query
 
     def check_class(self, cls: type, path: str) -> None:
-        for name in _SERIALIZER_HOOKS:
-            definer = _definer(cls, name)
-            if definer is not None and definer not in _STANDARD_SERIALIZERS:
-                raise FastPathUnavailable(
-                    f"'{path or cls.__name__}': {cls.__name__} overrides {name}() "
-                    f"(in {definer.__name__})."
-                )
+        mro = cls.__mro__
+        if (
+            EagerFieldsSerializerMixin in mro
+            and serializers.BaseSerializer in mro
+            and mro.index(EagerFieldsSerializerMixin) > mro.index(serializers.BaseSerializer)
+        ):
+            # DRF's get_fields() and to_representation() run, not the mixin's.
+            raise FastPathUnavailable(
+                f"'{path or cls.__name__}': {cls.__name__} has "
+                f"EagerFieldsSerializerMixin after DRF's serializer classes."
+            )
+        found = _overrides(cls, _SERIALIZER_HOOKS, _is_standard_serializer)
+        if found is not None:
+            where = path or cls.__name__
+            raise FastPathUnavailable(f"'{where}': {cls.__name__} overrides {found}.")
 
     def object(
         self,
@@ -407,6 +469,7 @@ class _Compiler:
         path: str,
     ) -> _Object:
         self.check_class(type(serializer), path)
+        self.models.add(model)
         schema = get_schema(type(serializer))
         entries = []
         for field in serializer._readable_fields:  # type: ignore[attr-defined]
@@ -442,6 +505,7 @@ class _Compiler:
             return self.many_serializer(query, prefix, model, spec, field, path)
         if isinstance(field, serializers.BaseSerializer):
             return self.one_serializer(query, prefix, model, spec, field, path)
+        _check_field_class(field, path)
         if isinstance(field, relations.ManyRelatedField):
             return self.many_related(query, prefix, model, spec, field, path)
         if isinstance(field, relations.RelatedField):
@@ -480,6 +544,7 @@ class _Compiler:
                 guards.append((presence, self.missing(field, path) if forward else _NONE))
             prefix = prefix.join(attribute, model)
             model = attribute.related_model  # type: ignore[assignment]
+            self.models.add(model)
         return prefix, model, guards
 
     def presence(
@@ -539,6 +604,7 @@ class _Compiler:
                 f"'{path}' reads {model.__name__}.{attr}, which is {what} (a property or a "
                 f"method of the model cannot be read from values())."
             )
+        self.models.add(model)
         model_field = model._meta.get_field(attribute.name)
         if attr == "pk":
             plain = getattr_static(model, "pk", None) is vars(models.Model)["pk"]
@@ -566,6 +632,7 @@ class _Compiler:
             )
 
     def check_representation(self, field: Field[Any, Any, Any, Any], path: str) -> None:
+        _check_field_class(field, path)
         cls = type(field)
         if cls.to_representation not in _VALUE_REPRESENTATIONS:
             raise FastPathUnavailable(
@@ -587,13 +654,20 @@ class _Compiler:
         column = type(model_field)
         if representation is drf_fields.CharField.to_representation and column in _STR_COLUMNS:
             return None
-        if column in _INT_COLUMNS and (
-            representation is drf_fields.IntegerField.to_representation
-            or (
-                representation is _BigIntegerField.to_representation
-                # Read at call time; settings change only with setting_changed, which
-                # drops the compiled plans.
-                and not getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
+        loose = self.loose_integers and not getattr(model_field, "primary_key", False)
+        if (
+            column in _INT_COLUMNS
+            and not loose
+            and (
+                representation is drf_fields.IntegerField.to_representation
+                or (
+                    representation is _BigIntegerField.to_representation
+                    # Read at call time; settings change only with setting_changed, which
+                    # drops the compiled plans.
+                    and not getattr(
+                        field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING
+                    )
+                )
             )
         ):
             return None
@@ -712,6 +786,7 @@ class _Compiler:
         ):
             raise FastPathUnavailable(f"'{path}': {cls.__name__} overrides its methods.")
         child = field.child_relation
+        _check_field_class(child, path)
         attrs = self.source(spec, path)
         prefix, model, guards = self.walk(query, prefix, model, attrs[:-1], field, path)
 
@@ -944,6 +1019,36 @@ def _raiser(path: str) -> Callable[[], Any]:
     return fail
 
 
+def _is_total_order(queryset: QuerySet[Any]) -> bool:
+    query = queryset.query
+    meta = queryset.model._meta
+    ordering = query.order_by or (meta.ordering if query.default_ordering else ())
+    unique = {"pk"} | {
+        name
+        for field in meta.concrete_fields
+        if field.unique and not field.null
+        for name in (field.name, field.attname)
+    }
+    return any(isinstance(item, str) and item.lstrip("-") in unique for item in ordering)
+
+
+def _check_model(model: type[models.Model]) -> None:
+    """Refuse a model whose instances are not the values of their columns: the DRF path
+    builds them through from_db() and __init__(), and sends pre_init and post_init."""
+    base = models.Model
+    if (
+        getattr(model.from_db, "__func__", None) is not vars(base)["from_db"].__func__
+        or model.__init__ is not base.__init__
+        or model.__getattribute__ is not base.__getattribute__
+        or hasattr(model, "__getattr__")
+    ):
+        raise FastPathUnavailable(
+            f"{model.__name__} overrides from_db(), __init__() or attribute access."
+        )
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        raise FastPathUnavailable(f"{model.__name__} has pre_init or post_init receivers.")
+
+
 def _check_queryset(queryset: Any, model: type[models.Model], path: str, *, sliced: bool) -> None:
     """Refuse a queryset whose rows values() could not reproduce."""
     where = f"'{path}'" if path else "The root queryset"
@@ -958,6 +1063,19 @@ def _check_queryset(queryset: Any, model: type[models.Model], path: str, *, slic
         raise FastPathUnavailable(f"{where}: a queryset with extra().")
     if query.distinct_fields:
         raise FastPathUnavailable(f"{where}: a queryset with distinct(*fields).")
+    grouped = query.group_by is not None or any(
+        getattr(annotation, "contains_aggregate", False)
+        or getattr(annotation, "contains_over_clause", False)
+        for annotation in query.annotations.values()
+    )
+    if grouped and not _is_total_order(queryset):
+        # values_list() selects other columns, so the database groups by other columns:
+        # rows that tie on the ordering may come back in another order, and pages differ
+        # between the paths. An ordering ending on a unique column has no ties.
+        raise FastPathUnavailable(
+            f"{where}: a queryset with an aggregate (GROUP BY) and an ordering that may "
+            f"tie (order it by a unique column too)."
+        )
     if query.is_sliced and not sliced:
         raise FastPathUnavailable(f"{where}: a sliced queryset.")
 
@@ -1003,9 +1121,14 @@ class _Writer:
             absent, present = self.expr(node.absent), self.expr(node.present)
             return f"({absent} if row[{node.col}] is None else {present})"
         if isinstance(node, _Related):
-            self.groups.add(node.group)
-            found = f"g{node.group}.get(row[{node.col}])"
-            return f"({found} or [])" if node.many else found
+            # The child rows are grouped, not their dicts: each parent row builds its own
+            # (two parents may share a key, as two instances share a related one).
+            group = node.group
+            self.groups.add(group)
+            found = f"g{group}.get(row[{node.col}])"
+            if node.many:
+                return f"[i{group}(r) for r in g{group}.get(row[{node.col}], ())]"
+            return f"(None if (t{group} := {found}) is None else i{group}(t{group}))"
         if isinstance(node, _Object):
             return self.object(node)
         raise TypeError(node)  # pragma: no cover - _Skip is handled by assign()
@@ -1049,29 +1172,32 @@ def _generate(query: _Query) -> None:
         key = f"e{query.key_conv}({key})"
     lines = ["def build(rows, G, E):"]
     lines += [f"    e{slot} = E[{slot}]" for slot in sorted(writer.env)]
-    lines += [f"    g{group} = G[{group}]" for group in sorted(writer.groups)]
+    lines += [f"    g{group}, i{group} = G[{group}]" for group in sorted(writer.groups)]
     for helper in writer.helpers:
         lines += ["    " + line for line in helper]
     if query.key is None:
         lines.append(f"    return [{item} for row in rows]")
     else:
+        # A child query returns its rows by parent key and the function that builds
+        # the dict of one: the parent calls it per use, for a fresh dict each time.
+        lines += ["    def item(row):", f"        return {item}"]
         lines += ["    groups = {}", "    get = groups.get", "    for row in rows:"]
         if query.many:
             lines += [
                 f"        key = {key}",
                 "        bucket = get(key)",
                 "        if bucket is None:",
-                f"            groups[key] = [{item}]",
+                "            groups[key] = [row]",
                 "        else:",
-                f"            bucket.append({item})",
+                "            bucket.append(row)",
             ]
         else:
             lines += [
                 f"        key = {key}",
                 "        if key not in groups:",
-                f"            groups[key] = {item}",
+                "            groups[key] = row",
             ]
-        lines.append("    return groups")
+        lines.append("    return groups, item")
     query.source = "\n".join(lines) + "\n"
     namespace: dict[str, Any] = {}
     code = compile(query.source, f"<drf_eager.fast {query.model.__name__}>", "exec")
@@ -1089,9 +1215,20 @@ class FastPlan:
     no request state.
     """
 
-    def __init__(self, serializer_class: type, shape: Shape, root: _Query, env: _Env) -> None:
+    def __init__(
+        self,
+        serializer_class: type,
+        shape: Shape,
+        root: _Query,
+        env: _Env,
+        model_classes: frozenset[type[models.Model]] = frozenset(),
+        loose_integers: bool = False,
+    ) -> None:
         self.serializer_class = serializer_class
         self.shape = shape
+        self.models = model_classes
+        #: Compiled for SQLite, which may return a float from an integer column.
+        self.loose_integers = loose_integers
         self.model: type[models.Model] = root.model
         self.root = root
         self._env = env
@@ -1124,6 +1261,10 @@ class FastPlan:
         serve identically.
         """
         _check_queryset(queryset, self.model, "", sliced=True)
+        # Receivers connect at any time: checked per response, not per plan.
+        for model in self.models:
+            _check_model(model)
+        self._check_database(queryset)
         getter = related_queryset or _default_related_queryset
         bases = {}
         for lookup in queryset._prefetch_related_lookups:  # type: ignore[attr-defined]  # private
@@ -1132,8 +1273,15 @@ class FastPlan:
         querysets = {}
         for query in self.root.walk():
             for relation in query.relations:
-                querysets[id(relation)] = _base_queryset(relation, bases, getter)
+                querysets[id(relation)] = base = _base_queryset(relation, bases, getter)
+                self._check_database(base)
         return FastQuery(self, queryset.prefetch_related(None), querysets, self.env())
+
+    def _check_database(self, queryset: QuerySet[Any]) -> None:
+        if not self.loose_integers and connections[queryset.db].vendor == "sqlite":
+            raise FastPathUnavailable(
+                "A plan compiled for another database than SQLite (see compile_fast_plan())."
+            )
 
     def env(self) -> tuple[Any, ...]:
         """The slots of the generated code for one response: DateTimeFields resolve the
@@ -1217,6 +1365,9 @@ def _base_queryset(
     return unprefetched
 
 
+_NO_ROWS: tuple[dict[Any, Any], None] = ({}, None)
+
+
 class FastQuery:
     """One response of a FastPlan: the root rows to serve, and how to load the rest."""
 
@@ -1268,12 +1419,12 @@ class FastQuery:
         rows: list[tuple[Any, ...]],
         root_model: type[models.Model],
         parent_db: str,
-    ) -> dict[Any, Any]:
+    ) -> tuple[dict[Any, Any], Any]:
         col = relation.parent_col
         keys = {row[col] for row in rows}
         keys.discard(None)
         if not keys:  # as Django's prefetch: no parent, no query
-            return {}
+            return _NO_ROWS
         parent = relation.parent_model or root_model
         queryset = self._querysets[id(relation)]
         # As Django's prefetch: the queryset's .using(), else the routers' choice for
@@ -1316,8 +1467,8 @@ class FastQuery:
 
 
 @lru_cache(maxsize=512)
-def _compile(serializer_class: type, shape: Shape) -> FastPlan | str:
-    compiler = _Compiler()
+def _compile(serializer_class: type, shape: Shape, loose_integers: bool) -> FastPlan | str:
+    compiler = _Compiler(loose_integers)
     try:
         root = compiler.root(serializer_class, shape)
     except FastPathUnavailable as exc:
@@ -1327,22 +1478,39 @@ def _compile(serializer_class: type, shape: Shape) -> FastPlan | str:
         return f"{type(exc).__name__}: {exc}"
     for query in root.walk():
         _generate(query)
-    return FastPlan(serializer_class, shape, root, compiler.env)
+    return FastPlan(
+        serializer_class,
+        shape,
+        root,
+        compiler.env,
+        frozenset(compiler.models),
+        loose_integers,
+    )
 
 
-def compile_fast_plan(serializer_class: type, shape: Shape) -> FastPlan | None:
+def _is_sqlite(using: str | None) -> bool:
+    return connections[using or DEFAULT_DB_ALIAS].vendor == "sqlite"
+
+
+def compile_fast_plan(
+    serializer_class: type, shape: Shape, *, using: str | None = None
+) -> FastPlan | None:
     """Return the fast plan of `shape` of `serializer_class`, or None when its output
     cannot be proven identical to the DRF path's (see fast_plan_refusal()).
 
-    Cached per serializer class and shape.
+    `using` is the database alias the rows come from (the default database when None):
+    a plan for SQLite converts integer columns, as SQLite may return a float from them.
+    Cached per serializer class, shape and kind of database.
     """
-    compiled = _compile(serializer_class, shape)
+    compiled = _compile(serializer_class, shape, _is_sqlite(using))
     return compiled if isinstance(compiled, FastPlan) else None
 
 
-def fast_plan_refusal(serializer_class: type, shape: Shape) -> str | None:
+def fast_plan_refusal(
+    serializer_class: type, shape: Shape, *, using: str | None = None
+) -> str | None:
     """Return why `shape` of `serializer_class` has no fast plan, or None when it has."""
-    compiled = _compile(serializer_class, shape)
+    compiled = _compile(serializer_class, shape, _is_sqlite(using))
     return None if isinstance(compiled, FastPlan) else compiled
 
 

@@ -510,8 +510,14 @@ class _Level:
         existing, defer = queryset.query.deferred_loading
         if not defer:  # the queryset already has only(): load its fields too
             self.columns.update(existing)
+        elif existing:
+            # The user's defer() (or a default manager's): only() below would keep it
+            # (Django removes deferred names from what only() names) and a served
+            # column left deferred is a query per row. The plan names what it loads.
+            queryset = queryset.defer(None)
         if user_select is True:
-            return queryset
+            # Every column: an only() of the user's would leave out what is served.
+            return queryset.defer(None) if existing else queryset
         pk = self.model._meta.pk.name
         self.columns.add(pk)
         all_fields = {f.name for f in self.model._meta.concrete_fields}

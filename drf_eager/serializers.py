@@ -139,12 +139,42 @@ def _eager_class(serializer_class: type) -> type:
     return eager
 
 
-def _with_shape(field: Field[Any, Any, Any, Any], shape: Shape) -> Field[Any, Any, Any, Any]:
+def _own_to_representation(serializer_class: type) -> bool:
+    # A class of the user's (not DRF's) that defines to_representation().
+    return any(
+        "to_representation" in vars(klass)
+        for klass in serializer_class.__mro__
+        if klass is not object and not klass.__module__.startswith("rest_framework.")
+    )
+
+
+def _check_prunable(serializer_class: type, shape: Shape, name: str) -> None:
+    """Refuse to prune a plain nested serializer with a to_representation() of its own:
+    it may read a key pruning leaves out (a KeyError, a 500). All its fields are fine."""
+    if not _own_to_representation(serializer_class):
+        return
+    defaults = get_schema(_eager_class(serializer_class)).defaults
+    if set(defaults) <= set(shape.fields):
+        return
+    raise InvalidShape(
+        {
+            "fields": [
+                f"'{name}' cannot be pruned: {serializer_class.__name__} overrides "
+                f"to_representation(); ask for all of its fields or none."
+            ]
+        }
+    )
+
+
+def _with_shape(
+    field: Field[Any, Any, Any, Any], shape: Shape, name: str = ""
+) -> Field[Any, Any, Any, Any]:
     """Give the nested serializer `field` (a fresh copy) the shape it must output."""
     if isinstance(field, serializers.ListSerializer):
         # Never None: ListSerializer.__init__ asserts a child.
         child = cast("Field[Any, Any, Any, Any]", field.child)
         if not isinstance(child, EagerFieldsSerializerMixin):
+            _check_prunable(type(child), shape, name)
             # The stubs lack the _args and _kwargs that Field.__new__ sets.
             child = _eager_class(type(child))(*child._args, **child._kwargs)  # type: ignore[attr-defined]
             field.child = child
@@ -152,6 +182,7 @@ def _with_shape(field: Field[Any, Any, Any, Any], shape: Shape) -> Field[Any, An
         child._eager_shape = shape
         return field
     if not isinstance(field, EagerFieldsSerializerMixin):
+        _check_prunable(type(field), shape, name)
         field = _eager_class(type(field))(*field._args, **field._kwargs)  # type: ignore[attr-defined]
     field._eager_shape = shape  # type: ignore[attr-defined]
     return field
@@ -212,7 +243,7 @@ class EagerFieldsSerializerMixin:
                 continue
             child_shape = shape.child(name)
             if child_shape is not None and isinstance(field, serializers.BaseSerializer):
-                field = _with_shape(field, child_shape)
+                field = _with_shape(field, child_shape, name)
             read_from = schema.read_source(name) if planned else None
             if read_from is not None:
                 field.source = read_from

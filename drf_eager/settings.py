@@ -32,8 +32,12 @@ DEFAULTS: dict[str, Any] = {
     # serializer renders, naming the field that sent it. For development and tests.
     "STRICT": False,
     # Serve list responses from values_list() rows where the output is provably the
-    # DRF path's (drf_eager.fast); a view's `eager_fast_path` overrides it.
+    # DRF path's (drf_eager.fast); a view's `eager_fast_path` overrides it. "verify"
+    # serves by the fast path, renders by the DRF path too and compares (for tests).
     "FAST_PATH": True,
+    # What verify mode does on a difference: "raise" FastPathMismatch, or "log" it (as
+    # an error of the logger drf_eager.fast) and serve the fast path's response.
+    "FAST_PATH_VERIFY": "raise",
     # Query parameter names.
     "EXTRA_PARAM": "extra",
     "FIELDS_PARAM": "fields",

@@ -4,6 +4,7 @@ plans the queryset for it and hands it to the serializer."""
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -19,7 +20,6 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponseBase
 from rest_framework import generics, mixins, pagination, viewsets
 from rest_framework.exceptions import ParseError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.utils.serializer_helpers import ReturnList
 
@@ -29,11 +29,12 @@ from .grouped import Grouped
 from .parsing import count_paths
 from .permissions import forbidden_paths, names_path, without_paths
 from .prefetch import prefetch_queryset
-from .renderers import ORJSONRenderer
 from .schema import get_schema
 from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin, resolve_request
 from .settings import LIMITS, eager_settings
 from .shape import Shape, ShapeError, ShapeRequest, build_request
+from .verify import first_difference, is_stock_paginator, is_stock_renderer, report, uncounted
+from .verify import verifying as _verifying
 
 if TYPE_CHECKING:  # pragma: no cover
     from rest_framework.response import Response
@@ -102,7 +103,8 @@ class EagerFieldsViewMixin:
     eager_limits: Mapping[str, int | None] = {}
 
     #: Serve list responses by the fast path where it applies; None: the FAST_PATH setting.
-    eager_fast_path: bool | None = None
+    #: "verify": serve by the fast path, render by the DRF path too and compare (tests).
+    eager_fast_path: bool | str | None = None
 
     #: Field paths of to-many relations to load grouped, JOINed to their parents' query
     #: (a list, or a dict of paths to `Grouped(...)`); see drf_eager.grouped.
@@ -419,13 +421,14 @@ class EagerFieldsViewMixin:
         """Return whether this request's list may be served by the fast path: the view's
         `eager_fast_path`, else the FAST_PATH setting, for a stock `list()` rendered as
         JSON. Each response is still checked (see drf_eager.fast)."""
-        enabled = self.eager_fast_path
-        if enabled is None:
-            enabled = eager_settings.FAST_PATH
-        if not enabled or not _is_stock_list(self):
+        if not self._fast_path_mode() or not _is_stock_list(self):
             return False
-        renderer = getattr(self.request, "accepted_renderer", None)
-        return isinstance(renderer, JSONRenderer | ORJSONRenderer)
+        # A renderer of its own may read what only DRF's data carries (data.serializer).
+        return is_stock_renderer(getattr(self.request, "accepted_renderer", None))
+
+    def _fast_path_mode(self) -> bool | str:
+        mode = self.eager_fast_path
+        return eager_settings.FAST_PATH if mode is None else mode
 
     def _fast_query(self, queryset: Any) -> FastQuery | None:
         # The fast path's query of the list's queryset, or None for the DRF path.
@@ -439,7 +442,7 @@ class EagerFieldsViewMixin:
         grouped = self.get_eager_grouped()
         if self.use_fast_path() and not any(recorded[2].has_path(path) for path in grouped):
             planned, base, shape = recorded
-            plan = compile_fast_plan(self._eager_serializer_class(), shape)
+            plan = compile_fast_plan(self._eager_serializer_class(), shape, using=base.db)
             if plan is not None:
                 try:
                     query = plan.prepare(base, related_queryset=self._related_querysets())
@@ -453,7 +456,8 @@ class EagerFieldsViewMixin:
         if paginator is None:
             return None
         query = self._fast_query(queryset)
-        if query is None or type(paginator).paginate_queryset not in _SLICING_PAGINATORS:
+        if query is None or not is_stock_paginator(paginator):
+            # A paginator with code of its own may read the page's objects.
             return super().paginate_queryset(queryset)  # type: ignore[misc]
         # The paginator counts and slices the root rows, not model instances.
         page = super().paginate_queryset(query.rows)  # type: ignore[misc]
@@ -478,7 +482,7 @@ class EagerFieldsViewMixin:
 
         def counter(execute: Any, sql: Any, params: Any, many: Any, context: Any) -> Any:
             nonlocal count
-            count += 1
+            count += not _verifying.get()  # verify mode's DRF render is not the response
             return execute(sql, params, many, context)
 
         with contextlib.ExitStack() as stack:
@@ -527,12 +531,38 @@ class EagerFieldsViewMixin:
 
     def _fast_list(self, instance: Any) -> FastList | None:
         page = getattr(self, "_eager_fast_page", None)
-        if page is not None and page[0] is instance:
-            return FastList(instance, page[1].serialize(instance))
-        query = self._fast_query(instance)
-        if query is not None:
-            return FastList(instance, query.serialize())
-        return None
+        paginated = page is not None and page[0] is instance
+        if paginated:
+            fast = FastList(instance, page[1].serialize(instance))  # type: ignore[index]
+        else:
+            query = self._fast_query(instance)
+            if query is None:
+                return None
+            fast = FastList(instance, query.serialize())
+        if self._fast_path_mode() == "verify":
+            self._verify_fast_list(fast.data, paginated)
+        return fast
+
+    def _verify_fast_list(self, data: list[Any], paginated: bool) -> None:
+        # Render the same rows by the DRF path (the planned queryset, paged by a copy of
+        # the paginator) and compare. Its queries are not counted as the response's.
+        planned, _, shape = self._eager_fast_base
+        with uncounted():
+            instances: Any = planned
+            if paginated:
+                paginator = copy.copy(self.paginator)  # type: ignore[attr-defined]
+                instances = paginator.paginate_queryset(planned, self.request, view=self)
+            context = self.get_serializer_context()  # type: ignore[attr-defined]
+            context[SHAPE_CONTEXT_KEY] = shape
+            serializer = super().get_serializer(instances, many=True, context=context)  # type: ignore[misc]
+            expected = serializer.data
+        difference = first_difference(data, expected)
+        if difference is not None:
+            report(
+                f"{type(self).__name__}: the fast path's response differs from the DRF "
+                f"path's for {shape!r}, at {difference}",
+                eager_settings.FAST_PATH_VERIFY,
+            )
 
     def _reload_for_response(self, serializer: Any) -> None:
         # The response of a write shows the requested shape, loaded by the plan:
@@ -607,12 +637,6 @@ class FastList:
         # The stubs want a serializer; ReturnList only keeps it, as DRF's templates do.
         self.data = ReturnList(data, serializer=self)  # type: ignore[call-overload]
 
-
-_SLICING_PAGINATORS = (
-    # Paginators that only count and slice what they page, as the fast path's rows allow.
-    pagination.PageNumberPagination.paginate_queryset,
-    pagination.LimitOffsetPagination.paginate_queryset,
-)
 
 _STOCK_LIST_GETS = (generics.ListAPIView.get, generics.ListCreateAPIView.get)
 

@@ -89,3 +89,6 @@ def column(table: str, name: str) -> str:
     """The column as the database's SQL spells it, for asserting on captured SQL."""
     quote = connection.ops.quote_name
     return f"{quote(table)}.{quote(name)}"
+
+
+from drf_eager.testing import fast_path_verified  # noqa: E402, F401 - a fixture for test_verify

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "tests",
     "tests.replicas",
     "tests.existing_project",
+    "tests.zoo",
 ]
 
 ROOT_URLCONF = "tests.urls"
@@ -82,4 +83,6 @@ if DB != "sqlite":
 
 REST_FRAMEWORK = {"UNAUTHENTICATED_USER": None}
 
-DRF_EAGER = {"STRICT": True}
+# Every list served by the fast path is rendered by the DRF path too and compared
+# (drf_eager.verify): each test is a differential test of the fast path.
+DRF_EAGER = {"STRICT": True, "FAST_PATH": "verify"}

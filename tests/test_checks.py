@@ -48,6 +48,8 @@ from tests import serializers as lib
         ({"MAX_PARAM_LENGTH": 500, "MAX_BODY_SIZE": None}, []),
         ({"FAST_PATH": False, "STRICT": True}, []),
         ({"FAST_PATH": "no", "STRICT": 1}, ["drf_eager.E005", "drf_eager.E005"]),
+        ({"FAST_PATH": "verify", "FAST_PATH_VERIFY": "log"}, []),
+        ({"FAST_PATH_VERIFY": "print"}, ["drf_eager.E005"]),
     ],
 )
 def test_setting_checks(settings, value, ids):

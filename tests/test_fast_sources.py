@@ -63,8 +63,14 @@ class MisfitSerializer(EagerFieldsModelSerializer):
 
 REFUSALS = [
     ("review_key", "'review_key' is a related field on a non to-one source."),
-    ("own_author_key", "'own_author_key': OwnAttributeField overrides get_attribute()."),
-    ("own_tag_keys", "'own_tag_keys': OwnManyField overrides its methods."),
+    (
+        "own_author_key",
+        "'own_author_key': OwnAttributeField overrides get_attribute() (in OwnAttributeField).",
+    ),
+    (
+        "own_tag_keys",
+        "'own_tag_keys': OwnManyField overrides to_representation() (in OwnManyField).",
+    ),
     (
         "tag_links",
         "'tag_links': HyperlinkedRelatedField is not a primary key or slug related field.",

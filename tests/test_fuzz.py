@@ -147,7 +147,11 @@ def test_every_eager_endpoint_is_fuzzed():
     """A view added to the URLconf without being added to ENDPOINTS fails here."""
     covered = {(endpoint.view_class, False) for endpoint in ENDPOINTS}
     covered |= {(endpoint.view_class, True) for endpoint in ENDPOINTS if endpoint.model}
-    assert _eager_routes(get_resolver().url_patterns) == covered
+    routes = _eager_routes(get_resolver().url_patterns)
+    # The zoo (tests/zoo/, tests/test_zoo.py) is a differential test of its own: each of
+    # its views is compared with the DRF path by its tests, on its own data.
+    routes = {route for route in routes if not route[0].__module__.startswith("tests.zoo.")}
+    assert routes == covered
 
 
 # ------------------------------------------------------------------------------- data
