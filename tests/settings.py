@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "drf_eager",
     "shop",
     "tests",
+    "tests.tenancy",
 ]
 
 ROOT_URLCONF = "tests.urls"
