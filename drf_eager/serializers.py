@@ -17,7 +17,15 @@ from .exceptions import InvalidShape
 from .prefetch import prefetch_queryset
 from .schema import get_schema
 from .settings import eager_settings
-from .shape import SHAPE_CONTEXT_KEY, Shape, ShapeError, ShapeRequest, build_request, resolve
+from .shape import (
+    SHAPE_CONTEXT_KEY,
+    Level,
+    Shape,
+    ShapeError,
+    ShapeRequest,
+    build_request,
+    resolve,
+)
 
 __all__ = [
     "SHAPE_CONTEXT_KEY",
@@ -40,18 +48,23 @@ _SETTING = object()
 
 
 def resolve_request(
-    request: ShapeRequest, serializer_class: type, *, max_depth: Any = _SETTING
+    request: ShapeRequest,
+    serializer_class: type,
+    *,
+    max_depth: Any = _SETTING,
+    level: Level | None = None,
 ) -> Shape:
     """Check `request` against `serializer_class` under the DRF_EAGER settings.
 
-    Raise ShapeError naming every bad path.
+    `level` is the schema as the request's user sees it (see
+    drf_eager.permissions.PermittedLevel). Raise ShapeError naming every bad path.
     """
     schema = get_schema(serializer_class)
     if request.is_empty():
         return schema.default_shape
     return resolve(
         request,
-        schema,
+        level or schema,
         max_depth=eager_settings.MAX_DEPTH if max_depth is _SETTING else max_depth,
         ignore_unknown=eager_settings.UNKNOWN_FIELDS == "ignore",
         max_errors=eager_settings.MAX_ERRORS,

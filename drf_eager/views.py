@@ -27,7 +27,14 @@ from .exceptions import ExtraNotPermitted, InvalidShape, ShapeTooLarge
 from .fast import FastPathUnavailable, FastQuery, compile_fast_plan
 from .grouped import Grouped
 from .parsing import count_paths
-from .permissions import forbidden_paths, names_path, without_paths
+from .permissions import (
+    PermittedLevel,
+    forbidden_named_paths,
+    forbidden_paths,
+    names_path,
+    permitted_level,
+    without_paths,
+)
 from .prefetch import prefetch_queryset
 from .renderers import ORJSONRenderer
 from .schema import get_schema
@@ -255,25 +262,50 @@ class EagerFieldsViewMixin:
         if issubclass(serializer_class, EagerFieldsSerializerMixin):
             errors: dict[str, list[str]] = {}
             request = self._build_shape_request(errors)
+            # The serializer as this user sees it: the extras it may not ask for are
+            # named in no message, and naming one is a 403 before the names below it
+            # are checked (their errors would tell the guarded extra's fields).
+            level = permitted_level(get_schema(serializer_class), self.request, self)
             if request is not None:
+                self._refuse_forbidden(request, level)
                 try:
                     shape = resolve_request(
-                        request, serializer_class, max_depth=self.get_eager_limit("MAX_DEPTH")
+                        request,
+                        serializer_class,
+                        max_depth=self.get_eager_limit("MAX_DEPTH"),
+                        level=level,
                     )
                 except ShapeError as exc:
                     self._raise_shape_error(exc, errors)
             if errors:
                 raise InvalidShape(errors)
-            shape = self._check_permissions(request, serializer_class, shape)  # type: ignore[arg-type]
+            shape = self._check_permissions(request, serializer_class, shape, level)  # type: ignore[arg-type]
         self._eager_shape = shape
         return shape
 
+    def _refuse_forbidden(self, request: ShapeRequest, level: PermittedLevel) -> None:
+        # A forbidden extra the client named (in `extra` or `fields`) is a 403.
+        client: set[str] = getattr(self, "_eager_client_params", set())
+        denied: dict[str, list[str]] = {}
+        for part in ("extra", "fields"):
+            param = request.params[part]
+            if param not in client:
+                continue
+            for path in forbidden_named_paths(level, getattr(request, part)):
+                message = f"You do not have permission to request '{path}'."
+                if message not in denied.setdefault(param, []):
+                    denied[param].append(message)
+        if denied:
+            raise ExtraNotPermitted(denied)
+
     def _check_permissions(
-        self, request: ShapeRequest, serializer_class: type, shape: Shape
+        self, request: ShapeRequest, serializer_class: type, shape: Shape, level: PermittedLevel
     ) -> Shape:
         # A forbidden extra the client named is a 403; one that only a view default
         # asks for is left out.
-        forbidden = forbidden_paths(get_schema(serializer_class), shape, self.request, self)
+        forbidden = forbidden_paths(
+            get_schema(serializer_class), shape, self.request, self, level.decisions.decided
+        )
         if not forbidden:
             return shape
         client: set[str] = getattr(self, "_eager_client_params", set())
