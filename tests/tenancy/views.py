@@ -10,7 +10,7 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from drf_eager import EagerFieldsViewMixin
+from drf_eager import EagerFieldsViewMixin, data_predicate
 
 from . import models, serializers
 
@@ -39,10 +39,11 @@ class PatientViewSet(TenantScoped, viewsets.ModelViewSet):
     model = models.Patient
     serializer_class = serializers.PatientSerializer
 
-    def get_queryset(self):
+    @data_predicate("lazy_appointments")
+    def with_appointments(self, queryset):
         # `lazy_appointments` is `prefetch: False`: the view loads it, scoped.
         appointments = models.Appointment.objects.for_tenant(self.tenant_id())
-        return super().get_queryset().prefetch_related(Prefetch("appointments", appointments))
+        return queryset.prefetch_related(Prefetch("appointments", appointments))
 
     @action(detail=True)
     def unplanned(self, request, pk=None):

@@ -1,0 +1,43 @@
+"""Issue 14.3 and 14.5: what the plan did not load is loaded from the view's scoped
+related querysets, never a 500; clients may not extend a `prefetch: False` field."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tenancy.conftest import PATIENTS, assert_no_canary
+
+VARIANTS = "id,checkups,latest_appointments,grouped_appointments,num_appointments,has_notes,tags"
+
+
+def test_variants_in_an_action_without_a_plan_are_loaded_scoped(api, tenancy, lenient):
+    """Issue 14.3: an @action that does not call filter_queryset() raised AttributeError
+    ('Patient' object has no attribute '_eager_checkups') for a renamed or filtered
+    to-many field; CountOf and Exists counted another tenant's rows."""
+    status, data, queries = api.get_json(f"/tenancy/patients/1/unplanned/?fields={VARIANTS}")
+    # The patient, then a query per field: none was planned.
+    assert (status, len(queries)) == (200, 7)
+    assert data == {
+        "id": 1,
+        "tags": [{"id": 1, "label": "note0"}],
+        "checkups": [{"id": 1, "reason": "checkup0"}],
+        "latest_appointments": [{"id": 1, "reason": "checkup0"}],
+        "grouped_appointments": [{"id": 1, "reason": "checkup0"}],
+        "num_appointments": 1,
+        "has_notes": True,
+    }
+
+
+@pytest.mark.parametrize("prefix", PATIENTS)
+@pytest.mark.parametrize("detail", [False, True])
+def test_an_own_prefetch_queryset_is_scoped_by_the_view(api, tenancy, prefix, detail):
+    """Issue 14 (canary): the extra's own Prefetch queryset, declared once for every
+    request, served another tenant's appointments."""
+    url = f"{prefix}1/" if detail else prefix
+    status, data, queries = api.get_json(f"{url}?fields=id,latest_appointments(reason)")
+    assert (status, len(queries)) == (200, 2)
+    first = {"id": 1, "latest_appointments": [{"reason": "checkup0"}]}
+    assert data == (
+        first if detail else [first, {"id": 2, "latest_appointments": [{"reason": "checkup1"}]}]
+    )
+    assert "IN (SELECT" in queries[1]
