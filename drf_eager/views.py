@@ -37,7 +37,7 @@ from .permissions import (
 )
 from .prefetch import prefetch_queryset
 from .renderers import ORJSONRenderer
-from .schema import get_schema
+from .schema import SerializerSchema, get_schema
 from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin, resolve_request
 from .settings import LIMITS, eager_settings
 from .shape import Shape, ShapeError, ShapeRequest, build_request
@@ -268,6 +268,7 @@ class EagerFieldsViewMixin:
             level = permitted_level(get_schema(serializer_class), self.request, self)
             if request is not None:
                 self._refuse_forbidden(request, level)
+                self._refuse_below_unplanned(request, get_schema(serializer_class), errors)
                 try:
                     shape = resolve_request(
                         request,
@@ -297,6 +298,22 @@ class EagerFieldsViewMixin:
                     denied[param].append(message)
         if denied:
             raise ExtraNotPermitted(denied)
+
+    def _refuse_below_unplanned(
+        self, request: ShapeRequest, schema: SerializerSchema, errors: dict[str, list[str]]
+    ) -> None:
+        # What is below a `prefetch: False` field is loaded by code drf_eager does not
+        # plan (the view's queryset, the field itself): a client may not extend it.
+        client: set[str] = getattr(self, "_eager_client_params", set())
+        for part in ("extra", "fields"):
+            param = request.params[part]
+            if param not in client:
+                continue
+            for path in _below_unplanned(schema, getattr(request, part)):
+                errors.setdefault(param, []).append(
+                    f"Fields below '{path}' cannot be chosen: the view loads it as it "
+                    "declares (prefetch: False), with its own fields."
+                )
 
     def _check_permissions(
         self, request: ShapeRequest, serializer_class: type, shape: Shape, level: PermittedLevel
@@ -569,6 +586,23 @@ class EagerFieldsViewMixin:
     def perform_update(self, serializer: Any) -> None:
         super().perform_update(serializer)  # type: ignore[misc]
         self._reload_for_response(serializer)
+
+
+def _below_unplanned(schema: SerializerSchema, tree: Mapping[str, Any] | None) -> list[str]:
+    """The dotted paths of the `prefetch: False` fields below which `tree` names fields."""
+    found = []
+    stack: list[tuple[SerializerSchema, Mapping[str, Any], str]] = [(schema, tree or {}, "")]
+    while stack:
+        level, node, prefix = stack.pop()
+        for name, below in node.items():
+            spec = level.defaults.get(name) or level.extras.get(name)
+            if not below or spec is None:
+                continue
+            if spec.prefetch is False:
+                found.append(prefix + name)
+            elif spec.child_schema is not None:
+                stack.append((spec.child_schema, below, f"{prefix}{name}."))
+    return sorted(found)
 
 
 def _content_length(request: Request) -> int:

@@ -41,3 +41,47 @@ def test_an_own_prefetch_queryset_is_scoped_by_the_view(api, tenancy, prefix, de
         first if detail else [first, {"id": 2, "latest_appointments": [{"reason": "checkup1"}]}]
     )
     assert "IN (SELECT" in queries[1]
+
+
+@pytest.mark.parametrize("prefix", PATIENTS)
+@pytest.mark.parametrize("detail", [False, True])
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ("fields=id,lazy_appointments(prescriptions,num_prescriptions)", "fields"),
+        ("fields=id,lazy_appointments(reason)", "fields"),
+        ("extra=lazy_appointments.prescriptions", "extra"),
+        ("fields=appointments(patient(lazy_appointments(reason)))", "fields"),
+    ],
+)
+def test_fields_below_a_prefetch_false_field_cannot_be_chosen(
+    api, tenancy, prefix, detail, query, param
+):
+    """Issue 14.5: `lazy_appointments(prescriptions,num_prescriptions)` was served by a
+    query per row, unscoped: another tenant's prescriptions and counts."""
+    url = f"{prefix}1/" if detail else prefix
+    path = "appointments.patient.lazy_appointments" if "patient" in query else "lazy_appointments"
+    status, data, queries = api.get_json(f"{url}?{query}")
+    assert (status, data, queries) == (
+        400,
+        {
+            param: [
+                f"Fields below '{path}' cannot be chosen: the view loads it as it declares "
+                "(prefetch: False), with its own fields."
+            ]
+        },
+        [],
+    )
+
+
+@pytest.mark.parametrize("prefix", PATIENTS)
+def test_a_prefetch_false_field_serves_what_the_view_loads(api, tenancy, prefix):
+    status, data, queries = api.get_json(
+        f"{prefix}?fields=id,lazy_appointments&exclude=lazy_appointments.id"
+    )
+    assert (status, len(queries)) == (200, 2)
+    assert data == [
+        {"id": 1, "lazy_appointments": [{"reason": "checkup0"}]},
+        {"id": 2, "lazy_appointments": [{"reason": "checkup1"}]},
+    ]
+    assert_no_canary(data)
