@@ -16,7 +16,7 @@ from rest_framework.relations import PKOnlyObject
 
 from . import strict
 from .computed import field_path
-from .exceptions import InvalidShape
+from .exceptions import InvalidShape, RowBudget
 from .grouped import Grouped
 from .prefetch import prefetch_queryset, within
 from .schema import TO_MANY, TO_ONE, get_schema
@@ -51,6 +51,9 @@ _LEGACY_KEYS = ("extra", "fields", "exclude", "body_fields")
 _SETTING = object()
 
 SEP = "__"
+
+#: The serializer context key of the view's RowBudget (MAX_ROWS) for the response.
+BUDGET_CONTEXT_KEY = "eager_budget"
 
 
 def resolve_request(
@@ -193,6 +196,7 @@ class EagerFieldsSerializerMixin:
 
     _eager_shape: Shape | None = None
     _eager_introspecting = False
+    _eager_budget: RowBudget | None = None
 
     def get_eager_shape(self) -> Shape | None:
         """Return the Shape this serializer outputs, or None for its plain fields.
@@ -248,6 +252,10 @@ class EagerFieldsSerializerMixin:
         if watched is None:
             watched = eager_settings.STRICT and SHAPE_CONTEXT_KEY in self.context  # type: ignore[attr-defined]
             self._eager_strict = watched
+            self._eager_budget = self.context.get(BUDGET_CONTEXT_KEY)  # type: ignore[attr-defined]
+        budget = self._eager_budget
+        if budget is not None:  # the view's MAX_ROWS: each object served counts
+            budget.spend()
         if not watched:
             return super().to_representation(instance)  # type: ignore[misc]
         # The field this serializer is in its parent: itself, or its ListSerializer.

@@ -23,7 +23,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.utils.serializer_helpers import ReturnList
 
-from .exceptions import ExtraNotPermitted, InvalidShape, ShapeTooLarge
+from .exceptions import ExtraNotPermitted, InvalidShape, RowBudget, ShapeTooLarge
 from .fast import FastPathUnavailable, FastQuery, compile_fast_plan
 from .grouped import Grouped
 from .parsing import count_paths
@@ -38,7 +38,12 @@ from .permissions import (
 from .prefetch import prefetch_queryset
 from .renderers import ORJSONRenderer
 from .schema import SerializerSchema, get_schema
-from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin, resolve_request
+from .serializers import (
+    BUDGET_CONTEXT_KEY,
+    SHAPE_CONTEXT_KEY,
+    EagerFieldsSerializerMixin,
+    resolve_request,
+)
 from .settings import LIMITS, eager_settings
 from .shape import Shape, ShapeError, ShapeRequest, build_request
 
@@ -120,8 +125,8 @@ class EagerFieldsViewMixin:
     _eager_client_params: set[str]  # the parameters the client sent
 
     def get_eager_limit(self, name: str) -> int | None:
-        """Return the limit `name` (MAX_DEPTH, MAX_PATHS, MAX_PARAM_LENGTH or
-        MAX_BODY_SIZE) of this view: its `eager_limits`, else the setting."""
+        """Return the limit `name` (MAX_DEPTH, MAX_PATHS, MAX_PARAM_LENGTH, MAX_BODY_SIZE
+        or MAX_ROWS) of this view: its `eager_limits`, else the setting."""
         if name not in LIMITS:
             raise ValueError(f"Unknown limit {name!r}; choose from {', '.join(LIMITS)}.")
         if name in self.eager_limits:
@@ -551,17 +556,32 @@ class EagerFieldsViewMixin:
             if shape is not None:
                 context = self.get_serializer_context()  # type: ignore[attr-defined]
                 context[SHAPE_CONTEXT_KEY] = shape
+                context[BUDGET_CONTEXT_KEY] = self._row_budget()
                 kwargs["context"] = context
         return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
 
     def _fast_list(self, instance: Any) -> FastList | None:
         page = getattr(self, "_eager_fast_page", None)
         if page is not None and page[0] is instance:
-            return FastList(instance, page[1].serialize(instance))
-        query = self._fast_query(instance)
-        if query is not None:
-            return FastList(instance, query.serialize())
-        return None
+            data = page[1].serialize(instance)
+        else:
+            query = self._fast_query(instance)
+            if query is None:
+                return None
+            data = query.serialize()
+        # The fast path shares the objects of a relation between the parents that
+        # serve it; the rendered response repeats them: each counts where it is served.
+        budget = self._row_budget()
+        if budget is not None:
+            _spend_served(data, budget)
+        return FastList(instance, data)
+
+    def _row_budget(self) -> RowBudget | None:
+        # The objects this response may still serve (MAX_ROWS), shared by its serializers.
+        if "_eager_row_budget" not in self.__dict__:
+            limit = self.get_eager_limit("MAX_ROWS")
+            self._eager_row_budget = None if limit is None else RowBudget(limit)
+        return self._eager_row_budget
 
     def _reload_for_response(self, serializer: Any) -> None:
         # The response of a write shows the requested shape, loaded by the plan:
@@ -603,6 +623,19 @@ def _below_unplanned(schema: SerializerSchema, tree: Mapping[str, Any] | None) -
             elif spec.child_schema is not None:
                 stack.append((spec.child_schema, below, f"{prefix}{name}."))
     return sorted(found)
+
+
+def _spend_served(data: list[dict[str, Any]], budget: RowBudget) -> None:
+    """Count the objects `data` serves, with every nested object counted where it is
+    served; stop as soon as the budget is spent (ResponseTooLarge)."""
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            budget.spend()
+            stack.extend(item for item in value.values() if isinstance(item, dict | list))
+        elif isinstance(value, list):
+            stack.extend(item for item in value if isinstance(item, dict | list))
 
 
 def _content_length(request: Request) -> int:
