@@ -61,6 +61,7 @@ from drf_eager.schema import TO_MANY, TO_ONE, SerializerSchema, get_schema
 from tests import models as library
 from tests.conftest import build_library
 from tests.tenancy import models as tenancy
+from tests.tenancy.data import CANARY as TENANT_CANARY
 from tests.tenancy.data import build_tenancy
 
 # --------------------------------------------------------------------------- endpoints
@@ -1037,6 +1038,7 @@ def check_response(endpoint: Endpoint, request: Request, response: Any, queries:
         return None
     assert content_type.startswith("application/json"), (status, content_type)
     assert DELETED.encode() not in response.content, "a soft-deleted order is shown"
+    assert TENANT_CANARY.encode() not in response.content, "another tenant's row is shown"
     data = json.loads(response.content)
     if status >= 400:
         assert isinstance(data, dict) and data, data
@@ -1112,11 +1114,13 @@ def database_state() -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
-#: Write bodies: valid for some serializers, invalid for others.
+#: Write bodies: valid for some serializers, invalid for others. No book `title`: the
+#: library's BookViewSet would create a book without its author (a 500 of the test view's
+#: own, which a plain ModelViewSet gives too).
 WRITE_BODIES = [
     {},
     {"name": "written"},
-    {"name": "written", "title": "written", "code": "W1"},
+    {"name": "written", "code": "W1"},
     {"name": ""},
     {"name": ["not", "a", "name"]},
     {"id": 1, "name": "written"},
