@@ -82,7 +82,12 @@ def send(api, url: str, path: tuple[str, ...], syntax: int, method: str = "get")
 @pytest.fixture
 def admin_api(api, tenancy):
     api.force_authenticate(User.objects.create(username="admin", is_staff=True))
+    api.ids = tenancy
     return api
+
+
+def detail_url(api, prefix: str) -> str:
+    return f"{prefix}{api.ids['doctor' if 'doctors' in prefix else 'patient0']}/"
 
 
 def test_the_paths_reach_every_loading_mode():
@@ -124,14 +129,21 @@ def check_every_path(
 def test_no_path_serves_another_tenants_rows(admin_api, prefix, found, detail):
     # Every other path on a detail route: the list routes take every path.
     check_every_path(
-        admin_api, f"{prefix}1/" if detail else prefix, found[detail :: 2 if detail else 1]
+        admin_api,
+        detail_url(admin_api, prefix) if detail else prefix,
+        found[detail :: 2 if detail else 1],
     )
 
 
 def test_no_path_of_an_action_without_a_plan_serves_another_tenants_rows(admin_api):
-    check_every_path(admin_api, "/tenancy/patients/1/unplanned/", PATIENT_PATHS, strict=False)
+    check_every_path(
+        admin_api,
+        f"{detail_url(admin_api, '/tenancy/patients/')}unplanned/",
+        PATIENT_PATHS,
+        strict=False,
+    )
 
 
 @pytest.mark.parametrize("prefix", ["/tenancy/patients/", "/tenancy/grouped-patients/"])
 def test_no_path_of_a_write_response_serves_another_tenants_rows(admin_api, prefix):
-    check_every_path(admin_api, f"{prefix}1/", PATIENT_PATHS[::5], method="patch")
+    check_every_path(admin_api, detail_url(admin_api, prefix), PATIENT_PATHS[::5], method="patch")

@@ -14,15 +14,17 @@ def test_variants_in_an_action_without_a_plan_are_loaded_scoped(api, tenancy, le
     """Issue 14.3: an @action that does not call filter_queryset() raised AttributeError
     ('Patient' object has no attribute '_eager_checkups') for a renamed or filtered
     to-many field; CountOf and Exists counted another tenant's rows."""
-    status, data, queries = api.get_json(f"/tenancy/patients/1/unplanned/?fields={VARIANTS}")
+    status, data, queries = api.get_json(
+        f"/tenancy/patients/{tenancy['patient0']}/unplanned/?fields={VARIANTS}"
+    )
     # The patient, then a query per field: none was planned.
     assert (status, len(queries)) == (200, 7)
     assert data == {
-        "id": 1,
-        "tags": [{"id": 1, "label": "note0"}],
-        "checkups": [{"id": 1, "reason": "checkup0"}],
-        "latest_appointments": [{"id": 1, "reason": "checkup0"}],
-        "grouped_appointments": [{"id": 1, "reason": "checkup0"}],
+        "id": tenancy["patient0"],
+        "tags": [{"id": tenancy["note0"], "label": "note0"}],
+        "checkups": [{"id": tenancy["checkup0"], "reason": "checkup0"}],
+        "latest_appointments": [{"id": tenancy["checkup0"], "reason": "checkup0"}],
+        "grouped_appointments": [{"id": tenancy["checkup0"], "reason": "checkup0"}],
         "num_appointments": 1,
         "has_notes": True,
     }
@@ -33,12 +35,14 @@ def test_variants_in_an_action_without_a_plan_are_loaded_scoped(api, tenancy, le
 def test_an_own_prefetch_queryset_is_scoped_by_the_view(api, tenancy, prefix, detail):
     """Issue 14 (canary): the extra's own Prefetch queryset, declared once for every
     request, served another tenant's appointments."""
-    url = f"{prefix}1/" if detail else prefix
+    url = f"{prefix}{tenancy['patient0']}/" if detail else prefix
     status, data, queries = api.get_json(f"{url}?fields=id,latest_appointments(reason)")
     assert (status, len(queries)) == (200, 2)
-    first = {"id": 1, "latest_appointments": [{"reason": "checkup0"}]}
+    first = {"id": tenancy["patient0"], "latest_appointments": [{"reason": "checkup0"}]}
     assert data == (
-        first if detail else [first, {"id": 2, "latest_appointments": [{"reason": "checkup1"}]}]
+        first
+        if detail
+        else [first, {"id": tenancy["patient1"], "latest_appointments": [{"reason": "checkup1"}]}]
     )
     assert "IN (SELECT" in queries[1]
 
@@ -59,7 +63,7 @@ def test_fields_below_a_prefetch_false_field_cannot_be_chosen(
 ):
     """Issue 14.5: `lazy_appointments(prescriptions,num_prescriptions)` was served by a
     query per row, unscoped: another tenant's prescriptions and counts."""
-    url = f"{prefix}1/" if detail else prefix
+    url = f"{prefix}{tenancy['patient0']}/" if detail else prefix
     path = "appointments.patient.lazy_appointments" if "patient" in query else "lazy_appointments"
     status, data, queries = api.get_json(f"{url}?{query}")
     assert (status, data, queries) == (
@@ -81,7 +85,7 @@ def test_a_prefetch_false_field_serves_what_the_view_loads(api, tenancy, prefix)
     )
     assert (status, len(queries)) == (200, 2)
     assert data == [
-        {"id": 1, "lazy_appointments": [{"reason": "checkup0"}]},
-        {"id": 2, "lazy_appointments": [{"reason": "checkup1"}]},
+        {"id": tenancy["patient0"], "lazy_appointments": [{"reason": "checkup0"}]},
+        {"id": tenancy["patient1"], "lazy_appointments": [{"reason": "checkup1"}]},
     ]
     assert_no_canary(data)
