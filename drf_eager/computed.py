@@ -21,7 +21,7 @@ from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from rest_framework import serializers
 
-__all__ = ["Computed", "CountOf", "Exists"]
+__all__ = ["Computed", "CountOf", "Exists", "field_path"]
 
 #: `(model) -> QuerySet`: the scoped queryset of a related model's rows at the
 #: level being planned (the view's get_related_queryset()).
@@ -87,7 +87,18 @@ class _RelationAggregate(Computed):
         return getattr(instance, self.attname(name), None)
 
     def manager(self, instance: Any) -> QuerySet[Any]:
-        rows: QuerySet[Any] = getattr(instance, self.relation).all()
+        """The related rows of `instance`, for a value the queryset did not prepare: from
+        the view's get_related_queryset() (the rows the plan would have counted), or the
+        related model's default manager outside a view."""
+        field = type(instance)._meta.get_field(self.relation)
+        view = self.context.get("view") if self.parent is not None else None
+        getter = getattr(view, "get_related_queryset", None)
+        related: type[models.Model] = field.related_model
+        if getter is not None:
+            base: QuerySet[Any] = getter(related, field_path(self))
+        else:
+            base = related._default_manager.all()
+        rows: QuerySet[Any] = base.filter(**{_lookup_back(field): instance.pk})
         return rows.filter(self.filter) if self.filter is not None else rows
 
 
@@ -127,6 +138,18 @@ class CountOf(_RelationAggregate):
         if value is None:
             return self.manager(instance).count()
         return int(value)
+
+
+def field_path(field: Any) -> str:
+    """The dotted field path of a bound `field` from its root serializer (`orders.items`),
+    as the plan names it to get_related_queryset()."""
+    names = []
+    node = field
+    while node is not None and node.parent is not None:
+        if node.field_name:
+            names.append(node.field_name)
+        node = node.parent
+    return ".".join(reversed(names))
 
 
 def _lookup_back(field: Any) -> str:

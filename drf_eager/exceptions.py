@@ -12,6 +12,8 @@ __all__ = [
     "ExtraNotPermitted",
     "InvalidShape",
     "QueryDuringSerialization",
+    "ResponseTooLarge",
+    "RowBudget",
     "ShapeTooLarge",
 ]
 
@@ -28,6 +30,31 @@ class ShapeTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "request_too_large"
+
+
+class ResponseTooLarge(APIException):
+    """A request asked for a response serving more objects than the view's MAX_ROWS (400)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The response is too large."
+    default_code = "response_too_large"
+
+
+class RowBudget:
+    """How many objects a response may still serve (the MAX_ROWS limit)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def spend(self, count: int = 1) -> None:
+        """Count `count` objects served; raise ResponseTooLarge past the limit."""
+        self.left -= count
+        if self.left < 0:
+            raise ResponseTooLarge(
+                f"The response would serve more than {self.limit} objects (MAX_ROWS); "
+                "ask for fewer rows or fewer nested fields."
+            )
 
 
 class ExtraNotPermitted(PermissionDenied):

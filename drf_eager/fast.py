@@ -84,7 +84,7 @@ from rest_framework.fields import Field, empty
 from rest_framework.settings import api_settings
 
 from .grouped import Grouped
-from .prefetch import RelatedQuerysetGetter, keep_row_order
+from .prefetch import RelatedQuerysetGetter, keep_row_order, within
 from .routing import read_database, stand_in
 from .schema import COLUMN, TO_MANY, TO_ONE, Attribute, FieldSpec, get_schema, model_attribute
 from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin
@@ -1337,7 +1337,7 @@ def _base_queryset(
     the view's get_related_queryset(); then the extra's filter."""
     base = bases.get(relation.root_lookup) if relation.root_lookup else None
     if relation.own is not None:
-        queryset: QuerySet[Any] = relation.own
+        queryset: QuerySet[Any] = within(relation.own, getter(relation.model, relation.path))
     elif base is not None and base.queryset is not None:
         queryset = base.queryset
     else:

@@ -607,6 +607,16 @@ def _run(statement: _Statement, load: _Load) -> list[models.Model]:
         return parents
     groups: list[list[models.Model]] = [[] for _ in parents]
     children = rows_side.instances(child_rows) if rows_side is not None else []
+    rows_queryset = load.queryset
+    lookups = [copy.copy(lookup) for lookup in rows_queryset._prefetch_related_lookups]  # type: ignore[attr-defined]
+    below = grouped_prefetch(rows_queryset)
+    if below is not None:  # grouped below grouped: prefetched under it
+        lookups.append(copy.copy(below))
+    if lookups and children:
+        # Before the parents are set on the rows, as Django's prefetch runs them: a
+        # prefetch of the way back (the plan's, for what is served below it: computed
+        # fields, relations scoped by the view) loads it instead of the parent row.
+        prefetch_related_objects(children, *lookups)
     back = load.relation.back
     for child, owner in zip(children, owners, strict=True):
         # As Django's prefetch of a reverse foreign key: each row's parent is the parent.
@@ -614,13 +624,6 @@ def _run(statement: _Statement, load: _Load) -> list[models.Model]:
             setattr(child, back.name, parents[owner])
         groups[owner].append(child)
     _store(parents, groups, load)
-    rows_queryset = load.queryset
-    lookups = [copy.copy(lookup) for lookup in rows_queryset._prefetch_related_lookups]  # type: ignore[attr-defined]
-    below = grouped_prefetch(rows_queryset)
-    if below is not None:  # grouped below grouped: prefetched under it
-        lookups.append(copy.copy(below))
-    if lookups and children:
-        prefetch_related_objects(children, *lookups)
     return parents
 
 

@@ -18,7 +18,15 @@ from rest_framework.permissions import BasePermission, OperandHolder, SingleOper
 from .schema import SerializerSchema
 from .shape import Shape
 
-__all__ = ["forbidden_paths", "is_permitted", "names_path", "without_paths"]
+__all__ = [
+    "PermittedLevel",
+    "forbidden_named_paths",
+    "forbidden_paths",
+    "is_permitted",
+    "names_path",
+    "permitted_level",
+    "without_paths",
+]
 
 
 def is_permitted(permissions: tuple[Any, ...], request: Any, view: Any) -> bool:
@@ -39,9 +47,75 @@ def is_permitted(permissions: tuple[Any, ...], request: Any, view: Any) -> bool:
     return True
 
 
-def forbidden_paths(schema: SerializerSchema, shape: Shape, request: Any, view: Any) -> list[str]:
+class _Decisions:
+    """Whether a request may ask for each guarded extra: decided once per extra."""
+
+    def __init__(self, request: Any, view: Any) -> None:
+        self.request, self.view = request, view
+        self.decided: dict[int, bool] = {}
+
+    def permitted(self, spec: Any) -> bool:
+        if not spec.permissions:
+            return True
+        key = id(spec)
+        if key not in self.decided:
+            self.decided[key] = is_permitted(spec.permissions, self.request, self.view)
+        return self.decided[key]
+
+
+class PermittedLevel:
+    """A serializer's schema as one request sees it while its shape is resolved: the
+    extras it may not ask for are `hidden_fields`, left out of every message."""
+
+    def __init__(self, schema: SerializerSchema, decisions: _Decisions) -> None:
+        self.schema = schema
+        self.decisions = decisions
+        self.label = schema.label
+        self.default_fields = schema.default_fields
+        self.extra_fields = schema.extra_fields
+        self.hidden_fields = frozenset(
+            name for name, spec in schema.extras.items() if not decisions.permitted(spec)
+        )
+
+    def nested(self, name: str) -> PermittedLevel | None:
+        child = self.schema.nested(name)
+        return None if child is None else PermittedLevel(child, self.decisions)
+
+
+def permitted_level(schema: SerializerSchema, request: Any, view: Any) -> PermittedLevel:
+    """Return `schema` as `request` sees it (see PermittedLevel)."""
+    return PermittedLevel(schema, _Decisions(request, view))
+
+
+def forbidden_named_paths(level: PermittedLevel, tree: Mapping[str, Any] | None) -> list[str]:
+    """Return the dotted paths of the extras that a requested `tree` names and its user
+    may not ask for, without looking below them: a 403 comes before any error about
+    the names below a guarded extra, which would tell its fields."""
+    found: list[str] = []
+    stack: list[tuple[PermittedLevel, Mapping[str, Any], str]] = [(level, tree or {}, "")]
+    while stack:
+        node_level, node, prefix = stack.pop()
+        for name, below in node.items():
+            path = f"{prefix}{name}"
+            if name in node_level.hidden_fields:
+                found.append(path)
+                continue
+            child = node_level.nested(name) if below else None
+            if child is not None:
+                stack.append((child, below, path + "."))
+    return sorted(found)
+
+
+def forbidden_paths(
+    schema: SerializerSchema,
+    shape: Shape,
+    request: Any,
+    view: Any,
+    decided: dict[int, bool] | None = None,
+) -> list[str]:
     """Return the dotted paths of the extras in `shape` that `request` may not see."""
-    decided: dict[int, bool] = {}  # one decision per extra, wherever it appears
+    if decided is None:
+        decided = {}  # one decision per extra, wherever it appears
     forbidden = []
     for path, spec in _walk(schema, shape, ""):
         if not spec.permissions:

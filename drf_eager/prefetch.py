@@ -34,7 +34,7 @@ from .schema import (
 )
 from .shape import Shape
 
-__all__ = ["RelatedQuerysetGetter", "keep_row_order", "prefetch_queryset"]
+__all__ = ["RelatedQuerysetGetter", "keep_row_order", "prefetch_queryset", "within"]
 
 #: `(model, path) -> QuerySet`: the queryset a relation's rows are loaded from,
 #: before the planner adds its own loading. `path` is the serializer field path.
@@ -46,6 +46,21 @@ SEP = "__"
 def _default_related_queryset(model: type[models.Model], path: str) -> QuerySet[Any]:
     queryset: QuerySet[Any] = model._default_manager.all()
     return queryset
+
+
+def within(queryset: QuerySet[Any], scope: QuerySet[Any]) -> QuerySet[Any]:
+    """Return `queryset` (a serializer's own Prefetch or Grouped queryset, declared once
+    for every request) restricted to the rows of `scope`, the view's
+    get_related_queryset() for its relation: a slice is kept, taken of those rows."""
+    default = scope.model._default_manager.all()
+    if scope.query.where == default.query.where:  # the hook scopes nothing
+        return queryset
+    restricted: QuerySet[Any] = queryset._chain()  # type: ignore[attr-defined]
+    low, high = restricted.query.low_mark, restricted.query.high_mark
+    restricted.query.clear_limits()
+    restricted = restricted.filter(pk__in=scope.values("pk"))
+    restricted.query.set_limits(low, high)
+    return restricted
 
 
 def _at_path(getter: RelatedQuerysetGetter, path: str) -> RelatedQueryset:
@@ -323,8 +338,9 @@ class _Level:
             if attribute.local_field:
                 self.columns.add(prefix.query + attribute.local_field)
             to_attr = spec.to_one_attr(relative)  # type: ignore[union-attr]
+            base = within(own.queryset, self.related_queryset(related, path))
             self.plan_prefetch(
-                lookup, own.queryset, spec, shape, attribute, path, to_attr=to_attr, origin=origin
+                lookup, base, spec, shape, attribute, path, to_attr=to_attr, origin=origin
             )
             return
         same_row = (prefix.query, attribute.name) in self.same_rows
@@ -368,9 +384,9 @@ class _Level:
         own = spec.own_prefetch(relative) if spec is not None else None
         grouped = self.grouping.get(spec, path)
         if own is not None and own.queryset is not None:
-            base = own.queryset
+            base = within(own.queryset, self.related_queryset(related, path))
         elif grouped is not None and grouped.queryset is not None:
-            base = grouped.queryset
+            base = within(grouped.queryset, self.related_queryset(related, path))
         elif lookup in self.base_prefetches and self.base_prefetches[lookup].queryset is not None:
             base = cast("QuerySet[Any]", self.base_prefetches[lookup].queryset)  # not None
         else:

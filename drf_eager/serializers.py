@@ -6,18 +6,30 @@ from __future__ import annotations
 import contextlib
 from typing import Any, cast
 
-from django.db.models import QuerySet
+from django.db import models
+from django.db.models import Prefetch, QuerySet
+from django.db.models.query import get_prefetcher, prefetch_related_objects
 from django.utils.functional import classproperty
 from rest_framework import serializers
 from rest_framework.fields import Field, SkipField
 from rest_framework.relations import PKOnlyObject
 
 from . import strict
-from .exceptions import InvalidShape
-from .prefetch import prefetch_queryset
-from .schema import get_schema
+from .computed import field_path
+from .exceptions import InvalidShape, RowBudget
+from .grouped import Grouped
+from .prefetch import prefetch_queryset, within
+from .schema import TO_MANY, TO_ONE, get_schema
 from .settings import eager_settings
-from .shape import SHAPE_CONTEXT_KEY, Shape, ShapeError, ShapeRequest, build_request, resolve
+from .shape import (
+    SHAPE_CONTEXT_KEY,
+    Level,
+    Shape,
+    ShapeError,
+    ShapeRequest,
+    build_request,
+    resolve,
+)
 
 __all__ = [
     "SHAPE_CONTEXT_KEY",
@@ -38,20 +50,30 @@ _LEGACY_KEYS = ("extra", "fields", "exclude", "body_fields")
 
 _SETTING = object()
 
+SEP = "__"
+
+#: The serializer context key of the view's RowBudget (MAX_ROWS) for the response.
+BUDGET_CONTEXT_KEY = "eager_budget"
+
 
 def resolve_request(
-    request: ShapeRequest, serializer_class: type, *, max_depth: Any = _SETTING
+    request: ShapeRequest,
+    serializer_class: type,
+    *,
+    max_depth: Any = _SETTING,
+    level: Level | None = None,
 ) -> Shape:
     """Check `request` against `serializer_class` under the DRF_EAGER settings.
 
-    Raise ShapeError naming every bad path.
+    `level` is the schema as the request's user sees it (see
+    drf_eager.permissions.PermittedLevel). Raise ShapeError naming every bad path.
     """
     schema = get_schema(serializer_class)
     if request.is_empty():
         return schema.default_shape
     return resolve(
         request,
-        schema,
+        level or schema,
         max_depth=eager_settings.MAX_DEPTH if max_depth is _SETTING else max_depth,
         ignore_unknown=eager_settings.UNKNOWN_FIELDS == "ignore",
         max_errors=eager_settings.MAX_ERRORS,
@@ -205,6 +227,7 @@ class EagerFieldsSerializerMixin:
 
     _eager_shape: Shape | None = None
     _eager_introspecting = False
+    _eager_budget: RowBudget | None = None
 
     def get_eager_shape(self) -> Shape | None:
         """Return the Shape this serializer outputs, or None for its plain fields.
@@ -247,6 +270,8 @@ class EagerFieldsSerializerMixin:
             read_from = schema.read_source(name) if planned else None
             if read_from is not None:
                 field.source = read_from
+            if planned:
+                _load_when_unplanned(field, schema, name)
             shaped[name] = field
         return shaped
 
@@ -258,6 +283,10 @@ class EagerFieldsSerializerMixin:
         if watched is None:
             watched = eager_settings.STRICT and SHAPE_CONTEXT_KEY in self.context  # type: ignore[attr-defined]
             self._eager_strict = watched
+            self._eager_budget = self.context.get(BUDGET_CONTEXT_KEY)  # type: ignore[attr-defined]
+        budget = self._eager_budget
+        if budget is not None:  # the view's MAX_ROWS: each object served counts
+            budget.spend()
         if not watched:
             return super().to_representation(instance)  # type: ignore[misc]
         # The field this serializer is in its parent: itself, or its ListSerializer.
@@ -286,6 +315,71 @@ class EagerFieldsSerializerMixin:
                     None if check is None else field.to_representation(attribute)
                 )
         return ret
+
+
+def _load_when_unplanned(field: Field[Any, Any, Any, Any], schema: Any, name: str) -> None:
+    """Make the relation field `name` load its rows where its plan did not run: below a
+    `prefetch: False` field, or in an @action that does not plan its queryset.
+
+    It loads them as the plan would have, from the view's get_related_queryset() (with
+    the field's own Prefetch queryset or `filter`), into the attribute the field reads;
+    a row the plan loaded is read as it is.
+    """
+    spec = schema.spec(name)
+    found = schema.relation_lookup(name)
+    if found is None:
+        return
+    attrs, attribute = found
+    lookup = SEP.join(attrs)
+    if attribute.kind == TO_MANY:
+        to_attr = spec.to_attr(lookup) if spec.prefetch is not False else None
+    elif attribute.kind == TO_ONE and spec.prefetch is not False:
+        to_attr = spec.to_one_attr(lookup)
+        if to_attr is None:  # JOINed, or read through its key: not a related queryset
+            return
+    else:
+        return
+    related = cast("type[models.Model]", attribute.related_model)  # a relation's
+    relation = attrs[-1]
+    is_fetched: dict[type, Any] = {}
+    get_attribute = field.get_attribute
+
+    def load(instance: Any) -> Any:
+        owner = instance
+        for attr in attrs[:-1]:
+            owner = getattr(owner, attr, None)
+        if isinstance(owner, models.Model):
+            cls = type(owner)
+            if cls not in is_fetched:
+                is_fetched[cls] = get_prefetcher(owner, relation, to_attr or relation)[3]
+            try:
+                fetched = is_fetched[cls](owner)
+            except AttributeError:  # Django reads a prefetch cache the row does not have
+                fetched = False
+            if not fetched:
+                base = _related_rows(field, spec, lookup, related)
+                prefetch_related_objects([owner], Prefetch(relation, base, to_attr=to_attr))
+        return get_attribute(instance)
+
+    field.get_attribute = load  # type: ignore[method-assign]
+
+
+def _related_rows(
+    field: Field[Any, Any, Any, Any], spec: Any, lookup: str, related: type[models.Model]
+) -> QuerySet[Any]:
+    # The queryset the plan would have prefetched the field's relation from.
+    view = field.context.get("view")
+    getter = getattr(view, "get_related_queryset", None)
+    path = field_path(field)
+    scope = getter(related, path) if getter is not None else related._default_manager.all()
+    own = spec.own_prefetch(lookup)
+    if own is not None and own.queryset is not None:
+        base = within(own.queryset, scope)
+    elif isinstance(spec.prefetch, Grouped) and spec.prefetch.queryset is not None:
+        base = within(spec.prefetch.queryset, scope)
+    else:
+        base = scope
+    return base.filter(spec.filter) if spec.filter is not None else base
 
 
 def _next_to_representation(serializer_class: type) -> Any:

@@ -26,6 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PARAM_LENGTH": 2000,
     # How many bytes a GET request's JSON body may have; past it, a 413.
     "MAX_BODY_SIZE": 16384,
+    # How many objects one response may serve, each nested object counted where it
+    # is served (a relation that loops back serves its rows once per parent); past
+    # it, a 400 naming MAX_ROWS, checked as the objects are built.
+    "MAX_ROWS": 20000,
     # How many error messages one 400 response carries at most.
     "MAX_ERRORS": 20,
     # Raise QueryDuringSerialization on any SQL query sent while a shaped
@@ -45,7 +49,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 #: The settings a view's `eager_limits` may override.
-LIMITS = ("MAX_DEPTH", "MAX_PATHS", "MAX_PARAM_LENGTH", "MAX_BODY_SIZE")
+LIMITS = ("MAX_DEPTH", "MAX_PATHS", "MAX_PARAM_LENGTH", "MAX_BODY_SIZE", "MAX_ROWS")
 
 
 class _EagerSettings:

@@ -83,6 +83,8 @@ class Level(Protocol):
     label: str
     default_fields: tuple[str, ...]
     extra_fields: tuple[str, ...]
+    # A level may also have `hidden_fields`: names left out of every message (the
+    # extras its user may not ask for).
 
     def nested(self, name: str) -> Level | None:
         """Return the level of the nested serializer `name`, or None for a plain field."""
@@ -111,11 +113,12 @@ class _Resolver:
         if message not in messages:
             messages.append(message)
 
-    def unknown(self, part: str, path: str, name: str, allowed: list[str]) -> None:
+    def unknown(self, part: str, path: str, name: str, allowed: list[str], level: Level) -> None:
         if self.ignore_unknown:
             return
         where = f" at '{path}'" if path else ""
-        choices = ", ".join(sorted(allowed)) or "(none)"
+        hidden = getattr(level, "hidden_fields", ())
+        choices = ", ".join(sorted(n for n in allowed if n not in hidden)) or "(none)"
         self.error(part, f"Unknown field '{name}'{where}. Allowed: {choices}.")
 
     def not_nested(self, part: str, path: str, name: str, below: Tree) -> None:
@@ -147,7 +150,7 @@ class _Resolver:
                 requested.add(name)
             elif not (name in defaults and level.nested(name) is not None):
                 nested_defaults = [n for n in defaults if level.nested(n) is not None]
-                self.unknown("extra", path, name, [*level.extra_fields, *nested_defaults])
+                self.unknown("extra", path, name, [*level.extra_fields, *nested_defaults], level)
                 continue
             if below:
                 if level.nested(name) is None:
@@ -158,7 +161,7 @@ class _Resolver:
         excluded: set[str] = set()
         for name, below in exclude.items():
             if name not in available:
-                self.unknown("exclude", path, name, list(available))
+                self.unknown("exclude", path, name, list(available), level)
             elif not below:
                 excluded.add(name)
             elif level.nested(name) is None:
@@ -174,7 +177,7 @@ class _Resolver:
                     keep.update(available)
                     continue
                 if name not in available:
-                    self.unknown("fields", path, name, [*available, WILDCARD])
+                    self.unknown("fields", path, name, [*available, WILDCARD], level)
                     continue
                 keep.add(name)
                 if name in extras or name in level.extra_fields:

@@ -23,14 +23,26 @@ from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.utils.serializer_helpers import ReturnList
 
-from .exceptions import ExtraNotPermitted, InvalidShape, ShapeTooLarge
+from .exceptions import ExtraNotPermitted, InvalidShape, RowBudget, ShapeTooLarge
 from .fast import FastPathUnavailable, FastQuery, compile_fast_plan
 from .grouped import Grouped
 from .parsing import count_paths
-from .permissions import forbidden_paths, names_path, without_paths
+from .permissions import (
+    PermittedLevel,
+    forbidden_named_paths,
+    forbidden_paths,
+    names_path,
+    permitted_level,
+    without_paths,
+)
 from .prefetch import prefetch_queryset
-from .schema import get_schema
-from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin, resolve_request
+from .schema import SerializerSchema, get_schema
+from .serializers import (
+    BUDGET_CONTEXT_KEY,
+    SHAPE_CONTEXT_KEY,
+    EagerFieldsSerializerMixin,
+    resolve_request,
+)
 from .settings import LIMITS, eager_settings
 from .shape import Shape, ShapeError, ShapeRequest, build_request
 from .verify import first_difference, is_stock_paginator, is_stock_renderer, report, uncounted
@@ -115,8 +127,8 @@ class EagerFieldsViewMixin:
     _eager_client_params: set[str]  # the parameters the client sent
 
     def get_eager_limit(self, name: str) -> int | None:
-        """Return the limit `name` (MAX_DEPTH, MAX_PATHS, MAX_PARAM_LENGTH or
-        MAX_BODY_SIZE) of this view: its `eager_limits`, else the setting."""
+        """Return the limit `name` (MAX_DEPTH, MAX_PATHS, MAX_PARAM_LENGTH, MAX_BODY_SIZE
+        or MAX_ROWS) of this view: its `eager_limits`, else the setting."""
         if name not in LIMITS:
             raise ValueError(f"Unknown limit {name!r}; choose from {', '.join(LIMITS)}.")
         if name in self.eager_limits:
@@ -259,16 +271,25 @@ class EagerFieldsViewMixin:
         ):
             errors: dict[str, list[str]] = {}
             request = self._build_shape_request(errors)
+            # The serializer as this user sees it: the extras it may not ask for are
+            # named in no message, and naming one is a 403 before the names below it
+            # are checked (their errors would tell the guarded extra's fields).
+            level = permitted_level(get_schema(serializer_class), self.request, self)
             if request is not None:
+                self._refuse_forbidden(request, level)
+                self._refuse_below_unplanned(request, get_schema(serializer_class), errors)
                 try:
                     shape = resolve_request(
-                        request, serializer_class, max_depth=self.get_eager_limit("MAX_DEPTH")
+                        request,
+                        serializer_class,
+                        max_depth=self.get_eager_limit("MAX_DEPTH"),
+                        level=level,
                     )
                 except ShapeError as exc:
                     self._raise_shape_error(exc, errors)
             if errors:
                 raise InvalidShape(errors)
-            shape = self._check_permissions(request, serializer_class, shape)  # type: ignore[arg-type]
+            shape = self._check_permissions(request, serializer_class, shape, level)  # type: ignore[arg-type]
         self._eager_shape = shape
         return shape
 
@@ -286,12 +307,45 @@ class EagerFieldsViewMixin:
         self._eager_serializer_class_of = (key, serializer_class)
         return serializer_class
 
+    def _refuse_forbidden(self, request: ShapeRequest, level: PermittedLevel) -> None:
+        # A forbidden extra the client named (in `extra` or `fields`) is a 403.
+        client: set[str] = getattr(self, "_eager_client_params", set())
+        denied: dict[str, list[str]] = {}
+        for part in ("extra", "fields"):
+            param = request.params[part]
+            if param not in client:
+                continue
+            for path in forbidden_named_paths(level, getattr(request, part)):
+                message = f"You do not have permission to request '{path}'."
+                if message not in denied.setdefault(param, []):
+                    denied[param].append(message)
+        if denied:
+            raise ExtraNotPermitted(denied)
+
+    def _refuse_below_unplanned(
+        self, request: ShapeRequest, schema: SerializerSchema, errors: dict[str, list[str]]
+    ) -> None:
+        # What is below a `prefetch: False` field is loaded by code drf_eager does not
+        # plan (the view's queryset, the field itself): a client may not extend it.
+        client: set[str] = getattr(self, "_eager_client_params", set())
+        for part in ("extra", "fields"):
+            param = request.params[part]
+            if param not in client:
+                continue
+            for path in _below_unplanned(schema, getattr(request, part)):
+                errors.setdefault(param, []).append(
+                    f"Fields below '{path}' cannot be chosen: the view loads it as it "
+                    "declares (prefetch: False), with its own fields."
+                )
+
     def _check_permissions(
-        self, request: ShapeRequest, serializer_class: type, shape: Shape
+        self, request: ShapeRequest, serializer_class: type, shape: Shape, level: PermittedLevel
     ) -> Shape:
         # A forbidden extra the client named is a 403; one that only a view default
         # asks for is left out.
-        forbidden = forbidden_paths(get_schema(serializer_class), shape, self.request, self)
+        forbidden = forbidden_paths(
+            get_schema(serializer_class), shape, self.request, self, level.decisions.decided
+        )
         if not forbidden:
             return shape
         client: set[str] = getattr(self, "_eager_client_params", set())
@@ -468,8 +522,9 @@ class EagerFieldsViewMixin:
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         # After authentication and permissions, before the filter backends and the
-        # handler query anything: a bad shape is a 400 that costs no query.
-        if request.method in ("GET", "HEAD") and _has_serializer_class(self):
+        # handler query anything: a bad shape is a 400 (a forbidden extra a 403) that
+        # costs no query, and on a write it comes before anything is saved.
+        if _has_serializer_class(self):
             self.get_shape()
 
     # Debugging -------------------------------------------------------------------
@@ -521,6 +576,7 @@ class EagerFieldsViewMixin:
             if shape is not None:
                 context = self.get_serializer_context()  # type: ignore[attr-defined]
                 context[SHAPE_CONTEXT_KEY] = shape
+                context[BUDGET_CONTEXT_KEY] = self._row_budget()
                 kwargs["context"] = context
         if _next_get_serializer(type(self)) is generics.GenericAPIView.get_serializer:
             # DRF's own get_serializer(), with the class this request already resolved.
@@ -533,15 +589,28 @@ class EagerFieldsViewMixin:
         page = getattr(self, "_eager_fast_page", None)
         paginated = page is not None and page[0] is instance
         if paginated:
-            fast = FastList(instance, page[1].serialize(instance))  # type: ignore[index]
+            data = page[1].serialize(instance)  # type: ignore[index]
         else:
             query = self._fast_query(instance)
             if query is None:
                 return None
-            fast = FastList(instance, query.serialize())
+            data = query.serialize()
+        # The fast path shares the objects of a relation between the parents that
+        # serve it; the rendered response repeats them: each counts where it is served.
+        budget = self._row_budget()
+        if budget is not None:
+            _spend_served(data, budget)
+        fast = FastList(instance, data)
         if self._fast_path_mode() == "verify":
             self._verify_fast_list(fast.data, paginated)
         return fast
+
+    def _row_budget(self) -> RowBudget | None:
+        # The objects this response may still serve (MAX_ROWS), shared by its serializers.
+        if "_eager_row_budget" not in self.__dict__:
+            limit = self.get_eager_limit("MAX_ROWS")
+            self._eager_row_budget = None if limit is None else RowBudget(limit)
+        return self._eager_row_budget
 
     def _verify_fast_list(self, data: list[Any], paginated: bool) -> None:
         # Render the same rows by the DRF path (the planned queryset, paged by a copy of
@@ -554,8 +623,8 @@ class EagerFieldsViewMixin:
                 instances = paginator.paginate_queryset(planned, self.request, view=self)
             context = self.get_serializer_context()  # type: ignore[attr-defined]
             context[SHAPE_CONTEXT_KEY] = shape
-            serializer = super().get_serializer(instances, many=True, context=context)  # type: ignore[misc]
-            expected = serializer.data
+            serializer_class = self._eager_serializer_class()
+            expected = serializer_class(instances, many=True, context=context).data
         difference = first_difference(data, expected)
         if difference is not None:
             report(
@@ -590,6 +659,36 @@ class EagerFieldsViewMixin:
     def perform_update(self, serializer: Any) -> None:
         super().perform_update(serializer)  # type: ignore[misc]
         self._reload_for_response(serializer)
+
+
+def _below_unplanned(schema: SerializerSchema, tree: Mapping[str, Any] | None) -> list[str]:
+    """The dotted paths of the `prefetch: False` fields below which `tree` names fields."""
+    found = []
+    stack: list[tuple[SerializerSchema, Mapping[str, Any], str]] = [(schema, tree or {}, "")]
+    while stack:
+        level, node, prefix = stack.pop()
+        for name, below in node.items():
+            spec = level.defaults.get(name) or level.extras.get(name)
+            if not below or spec is None:
+                continue
+            if spec.prefetch is False:
+                found.append(prefix + name)
+            elif spec.child_schema is not None:
+                stack.append((spec.child_schema, below, f"{prefix}{name}."))
+    return sorted(found)
+
+
+def _spend_served(data: list[dict[str, Any]], budget: RowBudget) -> None:
+    """Count the objects `data` serves, with every nested object counted where it is
+    served; stop as soon as the budget is spent (ResponseTooLarge)."""
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            budget.spend()
+            stack.extend(item for item in value.values() if isinstance(item, dict | list))
+        elif isinstance(value, list):
+            stack.extend(item for item in value if isinstance(item, dict | list))
 
 
 def _content_length(request: Request) -> int:

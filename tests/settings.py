@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "tests.replicas",
     "tests.existing_project",
     "tests.zoo",
+    "tests.tenancy",
 ]
 
 ROOT_URLCONF = "tests.urls"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("secure/", include(secure_router.urls)),
     path("secure/author-defaults/", secure.GuardedDefaultsView.as_view()),
     path("zoo/", include("tests.zoo.urls")),
+    path("tenancy/", include("tests.tenancy.urls")),
     # The example's index is "/" and its API is under "api/"; the library's own
     # test views take the other paths.
     path("", include("shop.urls")),

@@ -1,0 +1,71 @@
+"""Issue 14.4: a response budget, MAX_ROWS: relations that loop back serve their rows once
+per parent, so a short request could make the server build hundreds of megabytes."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.tenancy import models
+from tests.tenancy.conftest import PATIENTS
+
+TOO_LARGE = {
+    "detail": "The response would serve more than 20000 objects (MAX_ROWS); ask for fewer "
+    "rows or fewer nested fields."
+}
+
+
+def build_practice(patients: int) -> None:
+    tenant = models.Tenant.objects.create(pk=1, name="one")
+    doctor = models.Doctor.objects.create(tenant=tenant, name="doctor")
+    models.Patient.objects.bulk_create(
+        models.Patient(tenant=tenant, name=f"p{i}", doctor=doctor) for i in range(patients)
+    )
+
+
+@pytest.mark.parametrize("prefix", PATIENTS)
+def test_a_looping_relation_gets_the_budget_400(api, db, prefix):
+    """Issue 14.4: `?extra=doctor.patients` served every patient once per patient (53 MB
+    for 1,000 patients)."""
+    build_practice(1000)
+    start = time.perf_counter()
+    status, data, queries = api.get_json(f"{prefix}?extra=doctor.patients")
+    elapsed = time.perf_counter() - start
+    assert (status, data, len(queries)) == (400, TOO_LARGE, 2)
+    assert elapsed < 5  # refused as the objects are built, not after 1,000,000 of them
+
+
+@pytest.mark.parametrize("prefix", PATIENTS)
+def test_a_response_within_the_budget_is_served(api, db, prefix):
+    build_practice(140)  # 140 patients, each serving its doctor's 140: 19,740 objects
+    status, data, _ = api.get_json(f"{prefix}?extra=doctor.patients")
+    assert status == 200
+    assert len(data) == 140 and len(data[0]["doctor"]["patients"]) == 140
+    build_practice_more = models.Patient.objects.create(
+        tenant_id=1, name="one more", doctor=models.Doctor.objects.get()
+    )
+    assert build_practice_more.pk
+    status, data, _ = api.get_json(f"{prefix}?extra=doctor.patients")
+    assert (status, data) == (400, TOO_LARGE)  # 141 + 141 * 141 = 20,022
+
+
+@pytest.mark.parametrize("prefix", PATIENTS)
+def test_the_budget_is_a_view_limit(api, db, prefix, settings, monkeypatch):
+    from tests.tenancy.views import PatientViewSet
+
+    build_practice(3)
+    monkeypatch.setattr(PatientViewSet, "eager_limits", {"MAX_ROWS": 11})
+    status, data, _ = api.get_json(f"{prefix}?extra=doctor.patients")
+    # 3 patients, 3 doctors, 9 patients of theirs: 15 objects.
+    assert (status, data["detail"][:49]) == (
+        400,
+        "The response would serve more than 11 objects (MA",
+    )
+    monkeypatch.setattr(PatientViewSet, "eager_limits", {"MAX_ROWS": None})
+    settings.DRF_EAGER = {**settings.DRF_EAGER, "MAX_ROWS": 1}
+    assert api.get_json(f"{prefix}?extra=doctor.patients")[0] == 200
+    monkeypatch.setattr(PatientViewSet, "eager_limits", {})
+    assert api.get_json(f"{prefix}?extra=doctor.patients")[0] == 400
+    settings.DRF_EAGER = {**settings.DRF_EAGER, "MAX_ROWS": 15}
+    assert api.get_json(f"{prefix}?extra=doctor.patients")[0] == 200
