@@ -23,6 +23,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.utils.serializer_helpers import ReturnList
 
+from .bases import put_mixin_first
 from .exceptions import ExtraNotPermitted, InvalidShape, ShapeTooLarge
 from .fast import FastPathUnavailable, FastQuery, compile_fast_plan
 from .grouped import Grouped
@@ -110,6 +111,13 @@ class EagerFieldsViewMixin:
 
     request: Request
     _eager_shape: Shape | None  # set by get_shape(), once per request
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # `class V(generics.ListCreateAPIView, EagerFieldsAPIView)` works as the
+        # mixin-first order does (see drf_eager.bases).
+        put_mixin_first(cls, EagerFieldsViewMixin)
+
     _eager_client_params: set[str]  # the parameters the client sent
 
     def get_eager_limit(self, name: str) -> int | None:
@@ -189,6 +197,8 @@ class EagerFieldsViewMixin:
         errors: dict[str, list[str]] = {}
         request = self._build_shape_request(errors)
         if errors:
+            # get_shape() checks what could be built as well, to name every bad path.
+            self._eager_partial_request = request
             raise InvalidShape(errors)
         return request  # type: ignore[return-value]
 
@@ -254,7 +264,14 @@ class EagerFieldsViewMixin:
         shape = None
         if issubclass(serializer_class, EagerFieldsSerializerMixin):
             errors: dict[str, list[str]] = {}
-            request = self._build_shape_request(errors)
+            request: ShapeRequest | None
+            try:
+                request = self.get_shape_request()
+            except InvalidShape as exc:
+                if not isinstance(exc.detail, Mapping):  # a hook's InvalidShape("message")
+                    raise
+                errors = _error_lists(exc.detail)
+                request = self.__dict__.pop("_eager_partial_request", None)
             if request is not None:
                 try:
                     shape = resolve_request(
@@ -276,7 +293,7 @@ class EagerFieldsViewMixin:
         forbidden = forbidden_paths(get_schema(serializer_class), shape, self.request, self)
         if not forbidden:
             return shape
-        client: set[str] = getattr(self, "_eager_client_params", set())
+        client = self._client_params(set(request.params.values()))
         denied: dict[str, list[str]] = {}
         for part in ("extra", "fields"):
             param = request.params[part]
@@ -290,8 +307,13 @@ class EagerFieldsViewMixin:
             raise ExtraNotPermitted(denied)
         return without_paths(shape, forbidden)
 
+    def _client_params(self, every: set[str]) -> set[str]:
+        # The parameters the client sent; all of them when a get_shape_request() of the
+        # user's own built the request without ours (it read the client's input).
+        return self.__dict__.get("_eager_client_params", every)  # type: ignore[no-any-return]
+
     def _raise_shape_error(self, exc: ShapeError, errors: dict[str, list[str]]) -> None:
-        client: set[str] = getattr(self, "_eager_client_params", set())
+        client = self._client_params(set(exc.errors))
         bad = {param: messages for param, messages in exc.errors.items() if param not in client}
         if bad:
             # A view default names something the serializer does not have: a bug.
@@ -485,6 +507,39 @@ class EagerFieldsViewMixin:
 
     # Serializer ------------------------------------------------------------------
 
+    def get_serializer_context(self) -> dict[str, Any]:
+        """Add the request's `extra`, `fields` and `exclude` (the query value, else
+        the view's default) and, on GET, the body's `body_fields`, as drf-eager-fields
+        did, for serializers and method fields that read `self.context["extra"]`.
+
+        They are for reading only: the serializers of this view are shaped by the
+        resolved Shape get_serializer() puts under SHAPE_CONTEXT_KEY, or not at all
+        (None), never from these keys.
+        """
+        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
+        request = getattr(self, "request", None)
+        if request is None:  # schema generation
+            return context
+        query = request.query_params
+        defaults = {
+            "extra": self.get_serializer_extra,
+            "fields": self.get_serializer_fields,
+            "exclude": self.get_serializer_exclude,
+        }
+        for part, name in self.get_query_params_names().items():
+            value = query.get(name, "")
+            context[part] = value if value.strip() else defaults[part]()
+        body = None
+        if request.method in _SAFE_METHODS:
+            # A body get_shape() refused has answered the request already; a view whose
+            # serializer has no mixin does not read it.
+            with contextlib.suppress(InvalidShape, ShapeTooLarge):
+                body = self.get_body_fields()
+        if body is not None:
+            context["body_fields"] = body
+        context[SHAPE_CONTEXT_KEY] = None
+        return context
+
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         request = getattr(self, "request", None)
         if request is None:  # schema generation (DRF's generator gives no request)
@@ -499,7 +554,7 @@ class EagerFieldsViewMixin:
         if shaped and "data" not in kwargs and "context" not in kwargs:
             shape = self.get_shape()
             if shape is not None:
-                context = self.get_serializer_context()  # type: ignore[attr-defined]
+                context = self.get_serializer_context()
                 context[SHAPE_CONTEXT_KEY] = shape
                 kwargs["context"] = context
         return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
@@ -536,6 +591,12 @@ class EagerFieldsViewMixin:
     def perform_update(self, serializer: Any) -> None:
         super().perform_update(serializer)  # type: ignore[misc]
         self._reload_for_response(serializer)
+
+
+def _error_lists(detail: Mapping[Any, Any]) -> dict[str, list[str]]:
+    return {
+        str(param): [str(message) for message in messages] for param, messages in detail.items()
+    }
 
 
 def _content_length(request: Request) -> int:

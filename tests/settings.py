@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "drf_eager",
     "shop",
     "tests",
+    "tests.eager_fields_style",
 ]
 
 ROOT_URLCONF = "tests.urls"

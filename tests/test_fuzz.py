@@ -59,6 +59,8 @@ from drf_eager.parsing import ParseError, parse
 from drf_eager.schema import TO_MANY, TO_ONE, SerializerSchema, get_schema
 from tests import models as library
 from tests.conftest import build_library
+from tests.eager_fields_style import data as style_data
+from tests.eager_fields_style import models as style
 
 # --------------------------------------------------------------------------- endpoints
 
@@ -87,6 +89,17 @@ class Endpoint:
     @property
     def is_shop(self) -> bool:
         return self.url.startswith("/api/")
+
+    @property
+    def is_style(self) -> bool:
+        return self.url.startswith("/eager-fields-style/")
+
+    @property
+    def detail_route(self) -> tuple[type, bool]:
+        """(view class, is a ViewSet's retrieve) of the detail route: a generic view
+        has a class of its own there."""
+        func = resolve(f"{self.url}1/").func
+        return func.cls, "retrieve" in (getattr(func, "actions", None) or {}).values()  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
         return self.url
@@ -126,6 +139,11 @@ ENDPOINTS = [
     Endpoint("/secure/books/", library.Book, router=False, open=False),
     Endpoint("/secure/scoped-books/", library.Book, router=False),
     Endpoint("/secure/author-defaults/", None, router=False, open=False),
+    # drf-eager-fields' style (tests/eager_fields_style): every class declares the mixin
+    # after DRF's, so each behaviour is fuzzed in the other base order too (issue 12).
+    Endpoint("/eager-fields-style/articles/", style.Article, router=False),
+    Endpoint("/eager-fields-style/customers/", style.Customer, router=False),
+    Endpoint("/eager-fields-style/article-view/", None, router=False),
 ]
 
 
@@ -146,7 +164,7 @@ def _eager_routes(patterns: list[Any]) -> set[tuple[type, bool]]:
 def test_every_eager_endpoint_is_fuzzed():
     """A view added to the URLconf without being added to ENDPOINTS fails here."""
     covered = {(endpoint.view_class, False) for endpoint in ENDPOINTS}
-    covered |= {(endpoint.view_class, True) for endpoint in ENDPOINTS if endpoint.model}
+    covered |= {endpoint.detail_route for endpoint in ENDPOINTS if endpoint.model}
     assert _eager_routes(get_resolver().url_patterns) == covered
 
 
@@ -188,6 +206,8 @@ def add_parent_rows(endpoint: Endpoint) -> None:
     """Three more parent rows (with all their related rows) for `endpoint`'s app."""
     if endpoint.is_shop:
         build_shop(3)
+    elif endpoint.is_style:
+        style_data.build_more(3)
     else:
         build_library(3)
 
@@ -209,6 +229,7 @@ def fuzz_data(db, settings) -> FuzzData:
     settings.DRF_EAGER = {**settings.DRF_EAGER, "FAST_PATH": False}
     build_shop(2)
     build_library(2)
+    style_data.build_readme()
     # Warm ContentType's cache, so a generic relation costs the same in every request.
     ContentType.objects.get_for_model(library.Book)
     models = {endpoint.model for endpoint in ENDPOINTS if endpoint.model is not None}

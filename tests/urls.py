@@ -14,6 +14,7 @@ secure_router.register("scoped-books", secure.ScopedBookViewSet, basename="scope
 urlpatterns = [
     path("secure/", include(secure_router.urls)),
     path("secure/author-defaults/", secure.GuardedDefaultsView.as_view()),
+    path("eager-fields-style/", include("tests.eager_fields_style.urls")),
     # The example's index is "/" and its API is under "api/"; the library's own
     # test views take the other paths.
     path("", include("shop.urls")),

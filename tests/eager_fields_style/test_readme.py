@@ -1,0 +1,275 @@
+"""Issue 12: a project written exactly as drf-eager-fields' README writes it (the mixin
+after ModelSerializer, views as `generics.ListCreateAPIView, EagerFieldsAPIView`,
+@classproperty extras, view defaults) runs with only its imports changed and the
+migration settings of docs/migration.md. Each request of that README, with its exact
+response and query count, in both base orders."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework import generics, serializers
+from rest_framework.test import APIRequestFactory
+
+from drf_eager.serializers import EagerFieldsSerializer, EagerFieldsSerializerMixin
+from drf_eager.views import EagerFieldsAPIView, EagerFieldsViewMixin
+from tests.eager_fields_style import serializers as readme_serializers
+from tests.eager_fields_style import views
+from tests.eager_fields_style.data import build_readme
+
+#: docs/migration.md's block for a drf-eager-fields project (plus this suite's STRICT).
+MIGRATION = {"UNKNOWN_FIELDS": "ignore", "MAX_DEPTH": None, "STRICT": True}
+
+TNT = {"id": 1, "code": "TNT"}
+PIZZA = {"id": 2, "code": "PIZZA"}
+WILLY = {"id": 1, "name": "Willy"}
+MARIO = {"id": 2, "name": "Mario"}
+USA = {"id": 1, "name": "USA"}
+ITALY = {"id": 2, "name": "Italy"}
+
+
+def _twin(cls, **overrides):
+    """`cls` declared with its bases in the order drf_eager put them in: the mixin first."""
+    skip = {"__dict__", "__weakref__", "_declared_fields", "_eager_data_predicates"}
+    attrs = {name: value for name, value in vars(cls).items() if name not in skip}
+    attrs = {name: value for name, value in attrs.items() if not name.startswith("_eager_schema")}
+    attrs.update(getattr(cls, "_declared_fields", {}))
+    twin = type(cls.__name__, cls.__bases__, {**attrs, **overrides})
+    assert twin.__bases__ == cls.__bases__  # declared mixin first: nothing to reorder
+    return twin
+
+
+@pytest.fixture(params=["mixin-after", "mixin-first"])
+def order(request):
+    return request.param
+
+
+@pytest.fixture
+def readme(db, settings):
+    settings.DRF_EAGER = MIGRATION
+    build_readme()
+
+
+def view_of(view_class, order):
+    """The README's view as declared (the mixin after DRF's class), or declared with the
+    mixin first, with a root serializer declared with the mixin first too."""
+    if order == "mixin-after":
+        return view_class
+    return _twin(view_class, serializer_class=_twin(view_class.serializer_class))
+
+
+def call(view_class, method, path, data=None, body=None, **kwargs):
+    """Send a request to `view_class`; return (status, data, queries)."""
+    factory = APIRequestFactory()
+    if body is not None:
+        request = factory.generic(method, path, json.dumps(body), content_type="application/json")
+    elif data is not None:
+        request = getattr(factory, method.lower())(path, data, format="json")
+    else:
+        request = getattr(factory, method.lower())(path)
+    with CaptureQueriesContext(connection) as queries:
+        response = view_class.as_view()(request, **kwargs)
+        response.render()
+    return response.status_code, json.loads(response.content), [q["sql"] for q in queries]
+
+
+def test_the_readme_classes_were_declared_mixin_after_and_put_mixin_first():
+    """Issue 12.1: drf_eager reorders the bases at class creation."""
+    assert views.ArticleList.__mro__[1:3] == (EagerFieldsAPIView, EagerFieldsViewMixin)
+    assert views.ArticleView.__bases__ == (EagerFieldsViewMixin, generics.ListAPIView)
+    customer = readme_serializers.CustomerSerializer
+    assert customer.__bases__ == (EagerFieldsSerializerMixin, serializers.ModelSerializer)
+    article = readme_serializers.ArticleSerializer
+    assert article.__bases__ == (EagerFieldsSerializer, serializers.ModelSerializer)
+
+
+GETS = [
+    # (view, path, kwargs, body, status, data, queries)
+    pytest.param(views.CustomerDetail, "/customers/1/", {"pk": 1}, None, WILLY, 1, id="default"),
+    pytest.param(
+        views.CustomerDetail,
+        "/customers/2/?extra=orders.article,customer"
+        "&fields=name,orders.created_at,orders.customer.name,orders.article.code",
+        {"pk": 2},
+        None,
+        {
+            "name": "Mario",
+            "orders": [
+                {
+                    "created_at": created,
+                    "article": {"code": code},
+                    "customer": {"name": "Mario"},
+                }
+                for created, code in [
+                    ("2020-11-30T14:04:53-06:00", "TNT"),
+                    ("2020-12-01T14:04:53-06:00", "TNT"),
+                    ("2020-11-30T15:04:53-06:00", "PIZZA"),
+                    ("2020-12-01T15:04:53-06:00", "PIZZA"),
+                ]
+            ],
+        },
+        2,  # drf-eager-fields: 3 (its order.article was a prefetch, here a JOIN)
+        id="custom-response",
+    ),
+    pytest.param(views.ArticleList, "/articles/", {}, None, [TNT, PIZZA], 1, id="articles"),
+    pytest.param(
+        views.ArticleList,
+        "/articles/?fields=code",
+        {},
+        None,
+        [{"code": "TNT"}, {"code": "PIZZA"}],
+        1,
+        id="fields",
+    ),
+    pytest.param(
+        views.ArticleList,
+        "/articles/?exclude=id",
+        {},
+        None,
+        [{"code": "TNT"}, {"code": "PIZZA"}],
+        1,
+        id="exclude",
+    ),
+    pytest.param(
+        views.ArticleList,
+        "/articles/?extra=customer",
+        {},
+        None,
+        [{**TNT, "customer": WILLY}, {**PIZZA, "customer": MARIO}],
+        1,  # drf-eager-fields: 2
+        id="extra",
+    ),
+    pytest.param(
+        views.ArticleList,
+        "/articles/?extra=customer.countries",
+        {},
+        None,
+        [
+            {**TNT, "customer": {**WILLY, "countries": [USA]}},
+            {**PIZZA, "customer": {**MARIO, "countries": [USA, ITALY]}},
+        ],
+        2,  # drf-eager-fields: 3
+        id="dotted-extra",
+    ),
+    pytest.param(
+        views.ArticleList,
+        "/articles/?extra=customer.countries&fields=code,customer.name,customer.countries.name",
+        {},
+        None,
+        [
+            {"code": "TNT", "customer": {"name": "Willy", "countries": [{"name": "USA"}]}},
+            {
+                "code": "PIZZA",
+                "customer": {"name": "Mario", "countries": [{"name": "USA"}, {"name": "Italy"}]},
+            },
+        ],
+        2,
+        id="combined",
+    ),
+    pytest.param(
+        views.ArticleView,
+        "/article-view/",
+        {},
+        None,
+        [
+            {"code": "TNT", "customer": {"name": "Willy", "countries": [{"name": "USA"}]}},
+            {
+                "code": "PIZZA",
+                "customer": {"name": "Mario", "countries": [{"name": "USA"}, {"name": "Italy"}]},
+            },
+        ],
+        2,
+        id="view-defaults",
+    ),
+    pytest.param(
+        views.ArticleView,
+        "/article-view/?extra=customer&fields=code,customer.name",
+        {},
+        None,
+        [
+            {"code": "TNT", "customer": {"name": "Willy"}},
+            {"code": "PIZZA", "customer": {"name": "Mario"}},
+        ],
+        1,
+        id="query-overrides-defaults",
+    ),
+    pytest.param(
+        views.ArticleView,
+        "/article-view/?fields=id",
+        {},
+        {"fields": {"code": None, "customer": {"name": None}}},
+        [
+            {"code": "TNT", "customer": {"name": "Willy"}},
+            {"code": "PIZZA", "customer": {"name": "Mario"}},
+        ],
+        1,
+        id="json-body",
+    ),
+    pytest.param(
+        views.ArticleList,
+        "/articles/?extra=latest_orders&fields=code,latest_orders.code",
+        {},
+        None,
+        [
+            {"code": "TNT", "latest_orders": [{"code": "TN2"}, {"code": "TN1"}]},
+            {"code": "PIZZA", "latest_orders": [{"code": "PI2"}, {"code": "PI1"}]},
+        ],
+        2,
+        id="sliced-prefetch-to-attr",
+    ),
+    pytest.param(
+        views.ArticleList,
+        "/articles/?extra=latest_orders.customer&fields=code,latest_orders.customer.name",
+        {},
+        None,
+        [
+            {"code": "TNT", "latest_orders": [{"customer": {"name": "Mario"}}] * 2},
+            {"code": "PIZZA", "latest_orders": [{"customer": {"name": "Mario"}}] * 2},
+        ],
+        2,  # the customer is JOINed inside the user's sliced Prefetch
+        id="sliced-prefetch-to-attr-nested",
+    ),
+    pytest.param(
+        views.CustomerDetail,
+        "/customers/2/?extra=description&fields=description",
+        {"pk": 2},
+        None,
+        {"description": "Mario in USA, Italy, selling PIZZA"},
+        3,  # the customer, then the extra's two Prefetch objects
+        id="prefetch-for-simple-fields",
+    ),
+    pytest.param(
+        views.CustomerDetail,
+        "/customers/2/",
+        {"pk": 2},
+        # Four levels: drf-eager-fields serves it, and so does MAX_DEPTH None.
+        {
+            "fields": {
+                "name": None,
+                "orders": {"article": {"customer": {"countries": {"name": None}}}},
+            }
+        },
+        {
+            "name": "Mario",
+            "orders": [
+                {"article": {"customer": {"countries": countries}}}
+                for countries in [[{"name": "USA"}]] * 2
+                + [[{"name": "USA"}, {"name": "Italy"}]] * 2
+            ],
+        },
+        3,
+        id="four-levels",
+    ),
+]
+
+
+@pytest.mark.parametrize(("view", "path", "kwargs", "body", "expected", "count"), GETS)
+def test_every_readme_request(readme, order, view, path, kwargs, body, expected, count):
+    """Issue 12: each request of drf-eager-fields' README, with its response and its
+    query count, whatever the order of the bases."""
+    status, data, queries = call(view_of(view, order), "GET", path, body=body, **kwargs)
+    assert (status, data) == (200, expected)
+    assert len(queries) == count, queries
