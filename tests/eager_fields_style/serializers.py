@@ -4,6 +4,7 @@ Only the imports are drf_eager's."""
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils.functional import classproperty
 from rest_framework import serializers
@@ -11,6 +12,20 @@ from rest_framework import serializers
 from drf_eager.serializers import EagerFieldsSerializer, EagerFieldsSerializerMixin
 
 from . import models
+
+
+def _last_10_orders():
+    if connection.vendor == "mysql":
+        # MariaDB refuses a LIMIT in an IN subquery; a sliced Prefetch queryset is
+        # the portable form (docs/migration.md).
+        return models.Order.objects.order_by("-created_at")[:10]
+    return models.Order.objects.filter(
+        id__in=Subquery(
+            models.Order.objects.filter(article_id=OuterRef("article_id"))
+            .order_by("-created_at")
+            .values_list("id", flat=True)[:10]
+        )
+    ).order_by("-created_at")
 
 
 class CountrySerializer(serializers.ModelSerializer, EagerFieldsSerializerMixin):
@@ -71,16 +86,7 @@ class ArticleSerializer(serializers.ModelSerializer, EagerFieldsSerializer):
             "orders": {"field": OrderSerializer(many=True), "prefetch": True},
             "last_10_orders": {
                 "field": OrderSerializer(source="orders", many=True),
-                "prefetch": Prefetch(
-                    "orders",
-                    queryset=models.Order.objects.filter(
-                        id__in=Subquery(
-                            models.Order.objects.filter(article_id=OuterRef("article_id"))
-                            .order_by("-created_at")
-                            .values_list("id", flat=True)[:10]
-                        )
-                    ).order_by("-created_at"),
-                ),
+                "prefetch": Prefetch("orders", queryset=_last_10_orders()),
             },
             # Django's idiom for "the best N children of each parent" (a sliced Prefetch
             # into an attribute the field's source reads).

@@ -9,16 +9,18 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework import generics, serializers
 from rest_framework.test import APIRequestFactory
 
+from drf_eager.checks import check_view
 from drf_eager.serializers import EagerFieldsSerializer, EagerFieldsSerializerMixin
 from drf_eager.views import EagerFieldsAPIView, EagerFieldsViewMixin
 from tests.eager_fields_style import serializers as readme_serializers
 from tests.eager_fields_style import views
-from tests.eager_fields_style.data import build_readme
+from tests.eager_fields_style.data import build_more, build_readme
 
 #: docs/migration.md's block for a drf-eager-fields project (plus this suite's STRICT).
 MIGRATION = {"UNKNOWN_FIELDS": "ignore", "MAX_DEPTH": None, "STRICT": True}
@@ -273,3 +275,159 @@ def test_every_readme_request(readme, order, view, path, kwargs, body, expected,
     status, data, queries = call(view_of(view, order), "GET", path, body=body, **kwargs)
     assert (status, data) == (200, expected)
     assert len(queries) == count, queries
+
+
+def test_last_10_orders(readme, order):
+    """Issue 12: the README's `last_10_orders`, a Prefetch filtered by a Subquery."""
+    view = view_of(views.ArticleList, order)
+    status, data, queries = call(
+        view, "GET", "/articles/?extra=last_10_orders&fields=code,last_10_orders.code"
+    )
+    assert status == 200
+    assert data == [
+        {"code": "TNT", "last_10_orders": [{"code": "TN2"}, {"code": "TN1"}, {"code": "TN0"}]},
+        {"code": "PIZZA", "last_10_orders": [{"code": "PI2"}, {"code": "PI1"}, {"code": "PI0"}]},
+    ]
+    assert len(queries) == 2
+
+
+def test_create_answers_with_the_requested_shape(readme, order):
+    """Issue 12.1: with `generics.ListCreateAPIView, EagerFieldsAPIView`, DRF's
+    perform_create() came first and the response was not reloaded for its shape."""
+    view = view_of(views.ArticleList, order)
+    status, data, queries = call(
+        view,
+        "POST",
+        "/articles/?extra=customer.countries&fields=code,customer.name,customer.countries",
+        data={"code": "NEW", "customer": 2},
+    )
+    assert (status, data) == (
+        201,
+        {"code": "NEW", "customer": {"name": "Mario", "countries": [USA, ITALY]}},
+    )
+    # The unique check of `code`, the customer's lookup, the INSERT, then the reload:
+    # the article JOINed to its customer, and the countries.
+    assert len(queries) == 5, queries
+
+
+def test_update_answers_with_the_requested_shape(readme, order):
+    """Issue 12.1: the same for perform_update()."""
+    view = view_of(views.ArticleDetail, order)
+    status, data, queries = call(
+        view,
+        "PATCH",
+        "/articles/1/?extra=customer&fields=code,customer.name",
+        data={"code": "TNT2"},
+        pk=1,
+    )
+    assert (status, data) == (200, {"code": "TNT2", "customer": {"name": "Willy"}})
+    # get_object(), the unique check of `code`, the UPDATE, the reload (one query: the
+    # customer is JOINed).
+    assert len(queries) == 4, queries
+
+
+def test_the_context_carries_the_raw_parameters(readme, order):
+    """Issue 12.3: `self.context["extra"]` (and fields, exclude) as drf-eager-fields put
+    them: the query value, else the view's default."""
+    view = view_of(views.ArticleList, order)
+    status, data, _ = call(view, "GET", "/articles/?extra=asked&fields=code,asked&exclude=")
+    asked = {"extra": "asked", "fields": "code,asked", "exclude": None}
+    assert (status, data) == (
+        200,
+        [{"code": "TNT", "asked": asked}, {"code": "PIZZA", "asked": asked}],
+    )
+    defaults = _twin(views.ArticleView, serializer_extra="asked", serializer_fields="code,asked")
+    status, data, _ = call(defaults, "GET", "/article-view/?exclude=id")
+    asked = {"extra": "asked", "fields": "code,asked", "exclude": "id"}
+    assert (status, data) == (
+        200,
+        [{"code": "TNT", "asked": asked}, {"code": "PIZZA", "asked": asked}],
+    )
+
+
+def test_the_context_carries_the_body_fields(readme):
+    """Issue 12.3: a GET body's `fields` is in the context as `body_fields`."""
+    seen = []
+
+    class Seeing(views.ArticleList):
+        def get_serializer(self, *args, **kwargs):
+            serializer = super().get_serializer(*args, **kwargs)
+            seen.append({k: serializer.context.get(k) for k in ("body_fields", "extra")})
+            return serializer
+
+    body = {"fields": {"code": None}}
+    status, data, _ = call(Seeing, "GET", "/articles/?extra=customer", body=body)
+    assert (status, data) == (200, [{"code": "TNT"}, {"code": "PIZZA"}])
+    assert seen == [{"body_fields": {"code": None}, "extra": "customer"}]
+
+
+def test_the_legacy_keys_never_shape_what_the_view_did_not(readme):
+    """Issue 12.3: the view's context has the legacy keys and an explicit None shape for
+    the serializer that reads a write's input: `?fields=code` prunes the response, not
+    the fields the serializer validates (`customer` is still required)."""
+    status, data, _ = call(views.ArticleList, "POST", "/articles/?fields=code", data={"code": "X"})
+    assert (status, data) == (400, {"customer": ["This field is required."]})
+
+
+def test_prefetch_for_simple_fields_costs_the_same_for_any_number_of_rows(readme, order):
+    """Issue 12.2: an extra over a property that reads two relations, with a list of
+    Prefetch objects: 1 + 2 queries, not 1 + 2N."""
+    view = view_of(views.CustomerList, order)
+    status, data, queries = call(view, "GET", "/customers/?extra=description&fields=description")
+    assert (status, data) == (
+        200,
+        [
+            {"description": "Willy in USA, selling TNT"},
+            {"description": "Mario in USA, Italy, selling PIZZA"},
+        ],
+    )
+    assert len(queries) == 3
+    build_more(5)
+    status, data, queries = call(view, "GET", "/customers/?extra=description&fields=description")
+    assert (status, len(data), len(queries)) == (200, 7, 3)
+
+
+STALE = [
+    {"id": 1, "code": "TNT", "customer": WILLY},
+    {"id": 2, "code": "PIZZA", "customer": MARIO},
+]
+
+
+def test_a_stale_view_default_is_ignored_under_unknown_fields_ignore(readme, order):
+    """Issue 12.4: `serializer_extra = "orders.customer, customer.country"`: the
+    unknown `country` is dropped at run time under "ignore", as drf-eager-fields did."""
+    view = view_of(views.ArticleStaleDefaults, order)
+    status, data, queries = call(view, "GET", "/stale/?fields=id,code,customer")
+    assert (status, data) == (200, STALE)
+    assert len(queries) == 1
+
+
+def test_a_stale_view_default_is_a_developer_error_under_raise(readme, settings):
+    """Issue 12.4: under "raise" the same default is ImproperlyConfigured, and the
+    system check E020 reports it under either policy."""
+    for policy in ("ignore", "raise"):
+        settings.DRF_EAGER = {**MIGRATION, "UNKNOWN_FIELDS": policy}
+        assert [error.id for error in check_view(views.ArticleStaleDefaults)] == ["drf_eager.E020"]
+    with pytest.raises(ImproperlyConfigured, match="defaults do not fit ArticleSerializer"):
+        call(views.ArticleStaleDefaults, "GET", "/stale/")
+
+
+def test_without_the_migration_settings_the_differences_are_400s(readme, settings):
+    """Issue 12.7: the default settings refuse what drf-eager-fields served silently:
+    an unknown name and a path four levels deep."""
+    settings.DRF_EAGER = {"STRICT": True}
+    status, data, queries = call(
+        views.CustomerDetail, "GET", "/customers/2/?extra=orders.article,customer", pk=2
+    )
+    assert status == 400
+    assert list(data) == ["extra"] and "'customer'" in data["extra"][0]
+    assert queries == []
+    body = {"fields": {"orders": {"article": {"customer": {"countries": {"name": None}}}}}}
+    status, data, queries = call(views.CustomerDetail, "GET", "/customers/2/", body=body, pk=2)
+    assert status == 400
+    assert data == {
+        "fields": [
+            "'orders.article.customer.countries' is nested 4 levels deep; the maximum is 3."
+        ]
+    }
+    assert queries == []
