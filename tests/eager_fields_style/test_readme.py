@@ -6,7 +6,10 @@ response and query count, in both base orders."""
 
 from __future__ import annotations
 
+import ast
 import json
+import re
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -23,7 +26,14 @@ from tests.eager_fields_style import views
 from tests.eager_fields_style.data import build_more, build_readme
 
 #: docs/migration.md's block for a drf-eager-fields project (plus this suite's STRICT).
-MIGRATION = {"UNKNOWN_FIELDS": "ignore", "MAX_DEPTH": None, "STRICT": True}
+MIGRATION = {
+    "UNKNOWN_FIELDS": "ignore",
+    "MAX_DEPTH": None,
+    "MAX_PATHS": None,
+    "MAX_PARAM_LENGTH": None,
+    "MAX_BODY_SIZE": None,
+    "STRICT": True,
+}
 
 TNT = {"id": 1, "code": "TNT"}
 PIZZA = {"id": 2, "code": "PIZZA"}
@@ -431,3 +441,10 @@ def test_without_the_migration_settings_the_differences_are_400s(readme, setting
         ]
     }
     assert queries == []
+
+
+def test_the_migration_guide_gives_this_block():
+    """Issue 12.7: docs/migration.md's DRF_EAGER block is the one these tests run with."""
+    text = (Path(__file__).parents[2] / "docs" / "migration.md").read_text()
+    block = re.search(r"^DRF_EAGER = (\{.*?^\})$", text, re.M | re.S).group(1)
+    assert ast.literal_eval(block) == {k: v for k, v in MIGRATION.items() if k != "STRICT"}
