@@ -107,3 +107,34 @@ def test_a_layout_no_order_can_fix_is_an_error_at_class_creation():
         "List EagerFieldsSerializerMixin (or the class of yours that brings it) first: "
         "class Broken(EagerFieldsSerializerMixin, ...)."
     )
+
+
+def test_a_layout_already_mixin_first_but_still_shadowed_is_an_error():
+    class Plain:
+        pass
+
+    class Brings(Plain, EagerFieldsSerializerMixin):
+        pass
+
+    class Base(serializers.ModelSerializer, Plain):
+        pass
+
+    with pytest.raises(DeclarationError, match="no order of its bases puts it first"):
+
+        class Broken(Brings, Base):
+            pass
+
+
+def test_bases_python_refuses_to_reassign_are_an_error():
+    """A metaclass (or a layout) that refuses the reordering: E030 with Python's reason."""
+
+    class Frozen(serializers.SerializerMetaclass):
+        def __setattr__(cls, name, value):
+            if name == "__bases__":
+                raise TypeError("bases are frozen")
+            super().__setattr__(name, value)
+
+    with pytest.raises(DeclarationError, match=r"puts it first \(bases are frozen\)"):
+
+        class Broken(serializers.ModelSerializer, EagerFieldsSerializerMixin, metaclass=Frozen):
+            pass

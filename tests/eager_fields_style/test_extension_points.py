@@ -84,6 +84,14 @@ def test_get_shape_request_errors_are_merged_with_the_unknown_names():
     assert status == 400 and list(data) == ["fields"]
 
 
+def test_get_shape_request_may_raise_a_plain_message():
+    class View(views.ArticleList):
+        def get_shape_request(self):
+            raise InvalidShape("No shapes today.")
+
+    assert call(View, "GET", "/?fields=code")[:2] == (400, ["No shapes today."])
+
+
 def test_get_body_fields():
     class View(views.ArticleList):
         def get_body_fields(self):
