@@ -111,14 +111,13 @@ class EagerFieldsViewMixin:
 
     request: Request
     _eager_shape: Shape | None  # set by get_shape(), once per request
+    _eager_client_params: set[str]  # the parameters the client sent
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # `class V(generics.ListCreateAPIView, EagerFieldsAPIView)` works as the
         # mixin-first order does (see drf_eager.bases).
         put_mixin_first(cls, EagerFieldsViewMixin)
-
-    _eager_client_params: set[str]  # the parameters the client sent
 
     def get_eager_limit(self, name: str) -> int | None:
         """Return the limit `name` (MAX_DEPTH, MAX_PATHS, MAX_PARAM_LENGTH or
@@ -529,12 +528,8 @@ class EagerFieldsViewMixin:
         for part, name in self.get_query_params_names().items():
             value = query.get(name, "")
             context[part] = value if value.strip() else defaults[part]()
-        body = None
-        if request.method in _SAFE_METHODS:
-            # A body get_shape() refused has answered the request already; a view whose
-            # serializer has no mixin does not read it.
-            with contextlib.suppress(InvalidShape, ShapeTooLarge):
-                body = self.get_body_fields()
+        # The body as get_shape() read it: never read here for a view that shapes nothing.
+        body = self.get_body_fields() if self.__dict__.get("_eager_shape") is not None else None
         if body is not None:
             context["body_fields"] = body
         context[SHAPE_CONTEXT_KEY] = None
