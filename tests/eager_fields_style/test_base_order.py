@@ -3,12 +3,18 @@ a layout no order of the bases can fix is an error when the class is created."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework import generics, mixins, serializers, viewsets
 
 from drf_eager.exceptions import DeclarationError
-from drf_eager.serializers import EagerFieldsSerializerMixin
+from drf_eager.schema import get_schema
+from drf_eager.serializers import EagerFieldsModelSerializer, EagerFieldsSerializerMixin, prepare
 from drf_eager.views import EagerFieldsAPIView, EagerFieldsViewMixin
+from tests import serializers as library_serializers
 from tests.eager_fields_style import models
 
 #: Every method of the view mixin that a DRF class also defines.
@@ -138,3 +144,41 @@ def test_bases_python_refuses_to_reassign_are_an_error():
 
         class Broken(serializers.ModelSerializer, EagerFieldsSerializerMixin, metaclass=Frozen):
             pass
+
+
+def _mixin_after(cls):
+    """`cls` (declared as `EagerFieldsModelSerializer` subclass) declared the way
+    drf-eager-fields' example does: `ModelSerializer` first, the mixin after it."""
+    skip = {"__dict__", "__weakref__", "_declared_fields"}
+    attrs = {k: v for k, v in vars(cls).items() if k not in skip and "schema" not in k}
+    attrs.update(cls._declared_fields)
+    return type(cls.__name__, (serializers.ModelSerializer, EagerFieldsSerializerMixin), attrs)
+
+
+LIBRARY = [
+    cls
+    for cls in vars(library_serializers).values()
+    if isinstance(cls, type)
+    and issubclass(cls, EagerFieldsModelSerializer)
+    and cls.__module__ == library_serializers.__name__
+]
+
+
+@pytest.mark.parametrize("serializer_class", LIBRARY, ids=lambda cls: cls.__name__)
+def test_every_library_serializer_shapes_the_same_declared_mixin_after(
+    small_library, serializer_class
+):
+    """Issue 12.1: each serializer of the library's tests, declared mixin after, serves
+    its default shape and each of its extras as the mixin-first one does, with the same
+    queries."""
+    after = _mixin_after(serializer_class)
+    schema = get_schema(serializer_class)
+    queryset = schema.model._default_manager.order_by("pk")
+    for extra in [None, *schema.extra_fields]:
+        served = []
+        for cls in (serializer_class, after):
+            planned, context = prepare(cls, queryset, extra=extra)
+            with CaptureQueriesContext(connection) as queries:
+                data = cls(planned, many=True, context=context).data
+            served.append((json.dumps(data, default=str), len(queries)))
+        assert served[0] == served[1], extra
