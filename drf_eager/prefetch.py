@@ -424,6 +424,12 @@ class _Level:
 
     def add_prefetch(self, prefetch: Prefetch[str]) -> None:
         key = prefetch.prefetch_to
+        planned = self.prefetches.get(key)
+        if isinstance(planned, _Child):
+            # The plan loads this relation cache for a field, and a user's Prefetch of
+            # the same relation is for code we do not know (a property reading it):
+            # the planned query serves both, with every column.
+            planned.level.all_columns(_ROOT, planned.level.model)
         if key not in self.prefetches:
             self.prefetches[key] = prefetch
             if prefetch.to_attr and _ends_to_one(self.model, prefetch.prefetch_through):

@@ -448,3 +448,29 @@ def test_the_migration_guide_gives_this_block():
     text = (Path(__file__).parents[2] / "docs" / "migration.md").read_text()
     block = re.search(r"^DRF_EAGER = (\{.*?^\})$", text, re.M | re.S).group(1)
     assert ast.literal_eval(block) == {k: v for k, v in MIGRATION.items() if k != "STRICT"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "extra=countries,description&fields=countries.id,description",
+        "extra=description,countries&fields=description,countries.id",
+    ],
+)
+def test_prefetch_for_simple_fields_next_to_the_planned_relation(readme, order, query):
+    """Issue 12.2: the property's Prefetch("countries") and the extra `countries` (whose
+    plan loads only `id`) share one query, which loads every column the property reads.
+    Found by tests/test_fast_views.py's generated shapes."""
+    view = view_of(views.CustomerList, order)
+    status, data, queries = call(view, "GET", f"/customers/?{query}")
+    assert (status, data) == (
+        200,
+        [
+            {"countries": [{"id": 1}], "description": "Willy in USA, selling TNT"},
+            {
+                "countries": [{"id": 1}, {"id": 2}],
+                "description": "Mario in USA, Italy, selling PIZZA",
+            },
+        ],
+    )
+    assert len(queries) == 3
