@@ -230,7 +230,14 @@ def _default_errors(view: Any, action: str | None) -> list[DeclarationError]:
     try:
         request = build_request(**defaults)
         # A bad limit is reported by itself (E004, E022); the defaults are checked without.
-        resolve_request(request, serializer_class, max_depth=depth if _is_limit(depth) else None)
+        # Strictly, whatever UNKNOWN_FIELDS says: under "ignore" the view drops such a
+        # name at run time, which is a mistake all the same.
+        resolve_request(
+            request,
+            serializer_class,
+            max_depth=depth if _is_limit(depth) else None,
+            ignore_unknown=False,
+        )
     except ShapeError as exc:
         problems = "; ".join(
             f"serializer_{part}: {' '.join(exc.errors[part])}"
@@ -242,7 +249,8 @@ def _default_errors(view: Any, action: str | None) -> list[DeclarationError]:
                 f"{where} do not fit {serializer_class.__name__}: {problems}",
                 id="drf_eager.E020",
                 hint="A default names fields and extras of the serializer, as a request "
-                "would; the view raises ImproperlyConfigured on its first request.",
+                "would; the view raises ImproperlyConfigured on its first request (under "
+                "UNKNOWN_FIELDS 'ignore', it drops the unknown names).",
             )
         ]
     except (ImproperlyConfigured, AssertionError):

@@ -237,9 +237,13 @@ class _Level:
             # Only this level's own rows can be annotated: to-one relations with a
             # computed field are prefetched, not JOINed (see visit_to_one).
             self.computed.append((field, spec.name, path))
+            self.add_other_prefetches(prefix, "", spec)
             return
         source = spec.source
         if source == "*":
+            # A method field's own Prefetch objects are added as they are (see
+            # visit_source).
+            self.add_other_prefetches(prefix, "", spec)
             if spec.serializer is not None and shape is not None:
                 self.visit(prefix, model, spec.child_schema, shape, path)  # type: ignore[arg-type]
             elif spec.requires is not None:
@@ -286,7 +290,16 @@ class _Level:
             model = attribute.related_model  # type: ignore[assignment]
         attribute = model_attribute(model, attrs[-1])
         relative = SEP.join(attrs)  # the lookup relative to the serializer's model
-        if attribute.kind in (TO_ONE, TO_MANY):
+        into = spec.prefetch_into(relative) if spec is not None else None
+        if into is not None:
+            # The source reads what the user's Prefetch stores in its `to_attr`
+            # (`source="top_rated"`): load that relation, through that Prefetch.
+            attribute = model_attribute(model, into.prefetch_through)
+            relative = into.prefetch_through
+        if attribute.kind in (TO_ONE, TO_MANY, COLUMN, UNKNOWN):
+            # Prefetch objects for other relations than the field's own: what a property
+            # or a method reads ("prefetch for simple fields", as drf-eager-fields
+            # calls it), or a variant's neighbours.
             self.add_other_prefetches(own_prefix, relative, spec)
         if attribute.kind == COLUMN:
             level.columns.add(prefix.query + attribute.name)
@@ -474,6 +487,12 @@ class _Level:
 
     def add_prefetch(self, prefetch: Prefetch[str]) -> None:
         key = prefetch.prefetch_to
+        planned = self.prefetches.get(key)
+        if isinstance(planned, _Child):
+            # The plan loads this relation cache for a field, and a user's Prefetch of
+            # the same relation is for code we do not know (a property reading it):
+            # the planned query serves both, with every column.
+            planned.level.all_columns(_ROOT, planned.level.model)
         if key not in self.prefetches:
             self.prefetches[key] = prefetch
             if prefetch.to_attr and _ends_to_one(self.model, prefetch.prefetch_through):

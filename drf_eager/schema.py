@@ -281,6 +281,14 @@ class FieldSpec:
                 return prefetch
         return None
 
+    def prefetch_into(self, attr: str) -> Prefetch[str] | None:
+        """Return the user's Prefetch of one relation that stores into `attr` (its
+        `to_attr`), for a field whose source reads that attribute."""
+        for prefetch in self.prefetches:
+            if prefetch.to_attr == attr and "__" not in prefetch.prefetch_through:
+                return prefetch
+        return None
+
     def to_attr(self, lookup: str) -> str | None:
         """The attribute a prefetch of the relation at the end of `lookup` stores into.
 
@@ -474,6 +482,10 @@ class SerializerSchema:
         if source == "*":
             return None
         attrs = source.split(".")
+        into = self.spec(name).prefetch_into(source)
+        if into is not None:
+            # The source is the attribute the user's Prefetch of a relation stores into.
+            return [into.prefetch_through], model_attribute(self.model, into.prefetch_through)
         model: type[models.Model] | None = self.model
         attribute = Attribute(UNKNOWN, attrs[0])
         for index, attr in enumerate(attrs):
@@ -627,7 +639,7 @@ def _prefetch_errors(schema: SerializerSchema, spec: FieldSpec) -> list[Declarat
     if schema.model is None or value is None or value is False:
         return []
     model = schema.model.__name__
-    if not _through_relation(schema, spec.name):
+    if not _through_relation(schema, spec.name) and not spec.prefetches:
         return [
             DeclarationError(
                 f"{where} is set, but the field reads no relation of {model} (its source is "

@@ -15,6 +15,7 @@ from rest_framework.fields import Field, SkipField
 from rest_framework.relations import PKOnlyObject
 
 from . import strict
+from .bases import put_mixin_first
 from .computed import field_path
 from .exceptions import InvalidShape, RowBudget
 from .grouped import Grouped
@@ -62,12 +63,16 @@ def resolve_request(
     *,
     max_depth: Any = _SETTING,
     level: Level | None = None,
+    ignore_unknown: bool | None = None,
 ) -> Shape:
-    """Check `request` against `serializer_class` under the DRF_EAGER settings.
+    """Check `request` against `serializer_class` under the DRF_EAGER settings
+    (`ignore_unknown` None: the UNKNOWN_FIELDS setting).
 
     `level` is the schema as the request's user sees it (see
     drf_eager.permissions.PermittedLevel). Raise ShapeError naming every bad path.
     """
+    if ignore_unknown is None:
+        ignore_unknown = eager_settings.UNKNOWN_FIELDS == "ignore"
     schema = get_schema(serializer_class)
     if request.is_empty():
         return schema.default_shape
@@ -75,7 +80,7 @@ def resolve_request(
         request,
         level or schema,
         max_depth=eager_settings.MAX_DEPTH if max_depth is _SETTING else max_depth,
-        ignore_unknown=eager_settings.UNKNOWN_FIELDS == "ignore",
+        ignore_unknown=ignore_unknown,
         max_errors=eager_settings.MAX_ERRORS,
     )
 
@@ -121,13 +126,14 @@ def prepare(
 def shape_from_context(serializer_class: type, context: dict[str, Any]) -> Shape | None:
     """Return the Shape a serializer's context asks for, or None when it asks nothing.
 
-    Reads the resolved Shape a view put under SHAPE_CONTEXT_KEY, else the keys
+    Reads what a view put under SHAPE_CONTEXT_KEY (None: not shaped), else the keys
     drf-eager-fields used: `extra`, `fields`, `exclude` (query syntax) and
     `body_fields` (the JSON body's dict). Raise InvalidShape on bad input.
     """
-    shape = context.get(SHAPE_CONTEXT_KEY)
-    if shape is not None:
-        return shape  # type: ignore[no-any-return]
+    if SHAPE_CONTEXT_KEY in context:
+        # A view's resolved Shape, or its None for a serializer it does not shape (one
+        # that reads input): the legacy keys a view adds are then for reading only.
+        return context[SHAPE_CONTEXT_KEY]  # type: ignore[no-any-return]
     if not any(context.get(key) not in (None, "") for key in _LEGACY_KEYS):
         return None
     return resolve_params(
@@ -229,6 +235,12 @@ class EagerFieldsSerializerMixin:
     _eager_introspecting = False
     _eager_budget: RowBudget | None = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # `class S(ModelSerializer, EagerFieldsSerializerMixin)` works as the mixin-first
+        # order does (see drf_eager.bases).
+        put_mixin_first(cls, EagerFieldsSerializerMixin)
+
     def get_eager_shape(self) -> Shape | None:
         """Return the Shape this serializer outputs, or None for its plain fields.
 
@@ -255,7 +267,7 @@ class EagerFieldsSerializerMixin:
     ) -> dict[str, Field[Any, Any, Any, Any]]:
         schema = get_schema(type(self))
         # Variants read their own prefetch only when drf_eager planned the queryset.
-        planned = SHAPE_CONTEXT_KEY in self.context  # type: ignore[attr-defined]
+        planned = self.context.get(SHAPE_CONTEXT_KEY) is not None  # type: ignore[attr-defined]
         shaped = {}
         for name in shape.fields:
             if name in schema.extras and (name not in fields or name not in schema.defaults):
@@ -281,7 +293,9 @@ class EagerFieldsSerializerMixin:
         # this runs once per serialized object.
         watched = self.__dict__.get("_eager_strict")
         if watched is None:
-            watched = eager_settings.STRICT and SHAPE_CONTEXT_KEY in self.context  # type: ignore[attr-defined]
+            watched = (
+                eager_settings.STRICT and self.context.get(SHAPE_CONTEXT_KEY) is not None  # type: ignore[attr-defined]
+            )
             self._eager_strict = watched
             self._eager_budget = self.context.get(BUDGET_CONTEXT_KEY)  # type: ignore[attr-defined]
         budget = self._eager_budget

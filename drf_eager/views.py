@@ -23,6 +23,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.utils.serializer_helpers import ReturnList
 
+from .bases import put_mixin_first
 from .exceptions import ExtraNotPermitted, InvalidShape, RowBudget, ShapeTooLarge
 from .fast import FastPathUnavailable, FastQuery, compile_fast_plan
 from .grouped import Grouped
@@ -126,6 +127,12 @@ class EagerFieldsViewMixin:
     _eager_shape: Shape | None  # set by get_shape(), once per request
     _eager_client_params: set[str]  # the parameters the client sent
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # `class V(generics.ListCreateAPIView, EagerFieldsAPIView)` works as the
+        # mixin-first order does (see drf_eager.bases).
+        put_mixin_first(cls, EagerFieldsViewMixin)
+
     def get_eager_limit(self, name: str) -> int | None:
         """Return the limit `name` (MAX_DEPTH, MAX_PATHS, MAX_PARAM_LENGTH, MAX_BODY_SIZE
         or MAX_ROWS) of this view: its `eager_limits`, else the setting."""
@@ -203,6 +210,8 @@ class EagerFieldsViewMixin:
         errors: dict[str, list[str]] = {}
         request = self._build_shape_request(errors)
         if errors:
+            # get_shape() checks what could be built as well, to name every bad path.
+            self._eager_partial_request = request
             raise InvalidShape(errors)
         return request  # type: ignore[return-value]
 
@@ -270,7 +279,14 @@ class EagerFieldsViewMixin:
             serializer_class, EagerFieldsSerializerMixin
         ):
             errors: dict[str, list[str]] = {}
-            request = self._build_shape_request(errors)
+            request: ShapeRequest | None
+            try:
+                request = self.get_shape_request()
+            except InvalidShape as exc:
+                if not isinstance(exc.detail, Mapping):  # a hook's InvalidShape("message")
+                    raise
+                errors = _error_lists(exc.detail)
+                request = self.__dict__.pop("_eager_partial_request", None)
             # The serializer as this user sees it: the extras it may not ask for are
             # named in no message, and naming one is a 403 before the names below it
             # are checked (their errors would tell the guarded extra's fields).
@@ -309,7 +325,7 @@ class EagerFieldsViewMixin:
 
     def _refuse_forbidden(self, request: ShapeRequest, level: PermittedLevel) -> None:
         # A forbidden extra the client named (in `extra` or `fields`) is a 403.
-        client: set[str] = getattr(self, "_eager_client_params", set())
+        client = self._client_params(set(request.params.values()))
         denied: dict[str, list[str]] = {}
         for part in ("extra", "fields"):
             param = request.params[part]
@@ -327,7 +343,7 @@ class EagerFieldsViewMixin:
     ) -> None:
         # What is below a `prefetch: False` field is loaded by code drf_eager does not
         # plan (the view's queryset, the field itself): a client may not extend it.
-        client: set[str] = getattr(self, "_eager_client_params", set())
+        client = self._client_params(set(request.params.values()))
         for part in ("extra", "fields"):
             param = request.params[part]
             if param not in client:
@@ -348,7 +364,7 @@ class EagerFieldsViewMixin:
         )
         if not forbidden:
             return shape
-        client: set[str] = getattr(self, "_eager_client_params", set())
+        client = self._client_params(set(request.params.values()))
         denied: dict[str, list[str]] = {}
         for part in ("extra", "fields"):
             param = request.params[part]
@@ -362,8 +378,13 @@ class EagerFieldsViewMixin:
             raise ExtraNotPermitted(denied)
         return without_paths(shape, forbidden)
 
+    def _client_params(self, every: set[str]) -> set[str]:
+        # The parameters the client sent; all of them when a get_shape_request() of the
+        # user's own built the request without ours (it read the client's input).
+        return self.__dict__.get("_eager_client_params", every)  # type: ignore[no-any-return]
+
     def _raise_shape_error(self, exc: ShapeError, errors: dict[str, list[str]]) -> None:
-        client: set[str] = getattr(self, "_eager_client_params", set())
+        client = self._client_params(set(exc.errors))
         bad = {param: messages for param, messages in exc.errors.items() if param not in client}
         if bad:
             # A view default names something the serializer does not have: a bug.
@@ -560,6 +581,35 @@ class EagerFieldsViewMixin:
 
     # Serializer ------------------------------------------------------------------
 
+    def get_serializer_context(self) -> dict[str, Any]:
+        """Add the request's `extra`, `fields` and `exclude` (the query value, else
+        the view's default) and, on GET, the body's `body_fields`, as drf-eager-fields
+        did, for serializers and method fields that read `self.context["extra"]`.
+
+        They are for reading only: the serializers of this view are shaped by the
+        resolved Shape get_serializer() puts under SHAPE_CONTEXT_KEY, or not at all
+        (None), never from these keys.
+        """
+        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
+        request = getattr(self, "request", None)
+        if request is None:  # schema generation
+            return context
+        query = request.query_params
+        defaults = {
+            "extra": self.get_serializer_extra,
+            "fields": self.get_serializer_fields,
+            "exclude": self.get_serializer_exclude,
+        }
+        for part, name in self.get_query_params_names().items():
+            value = query.get(name, "")
+            context[part] = value if value.strip() else defaults[part]()
+        # The body as get_shape() read it: never read here for a view that shapes nothing.
+        body = self.get_body_fields() if self.__dict__.get("_eager_shape") is not None else None
+        if body is not None:
+            context["body_fields"] = body
+        context[SHAPE_CONTEXT_KEY] = None
+        return context
+
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         request = getattr(self, "request", None)
         if request is None:  # schema generation (DRF's generator gives no request)
@@ -574,14 +624,14 @@ class EagerFieldsViewMixin:
         if shaped and "data" not in kwargs and "context" not in kwargs:
             shape = self.get_shape()
             if shape is not None:
-                context = self.get_serializer_context()  # type: ignore[attr-defined]
+                context = self.get_serializer_context()
                 context[SHAPE_CONTEXT_KEY] = shape
                 context[BUDGET_CONTEXT_KEY] = self._row_budget()
                 kwargs["context"] = context
         if _next_get_serializer(type(self)) is generics.GenericAPIView.get_serializer:
             # DRF's own get_serializer(), with the class this request already resolved.
             serializer_class = self._eager_serializer_class()
-            kwargs.setdefault("context", self.get_serializer_context())  # type: ignore[attr-defined]
+            kwargs.setdefault("context", self.get_serializer_context())
             return serializer_class(*args, **kwargs)
         return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
 
@@ -621,7 +671,7 @@ class EagerFieldsViewMixin:
             if paginated:
                 paginator = copy.copy(self.paginator)  # type: ignore[attr-defined]
                 instances = paginator.paginate_queryset(planned, self.request, view=self)
-            context = self.get_serializer_context()  # type: ignore[attr-defined]
+            context = self.get_serializer_context()
             context[SHAPE_CONTEXT_KEY] = shape
             serializer_class = self._eager_serializer_class()
             expected = serializer_class(instances, many=True, context=context).data
@@ -689,6 +739,12 @@ def _spend_served(data: list[dict[str, Any]], budget: RowBudget) -> None:
             stack.extend(item for item in value.values() if isinstance(item, dict | list))
         elif isinstance(value, list):
             stack.extend(item for item in value if isinstance(item, dict | list))
+
+
+def _error_lists(detail: Mapping[Any, Any]) -> dict[str, list[str]]:
+    return {
+        str(param): [str(message) for message in messages] for param, messages in detail.items()
+    }
 
 
 def _content_length(request: Request) -> int:

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "tests.existing_project",
     "tests.zoo",
     "tests.tenancy",
+    "tests.eager_fields_style",
 ]
 
 ROOT_URLCONF = "tests.urls"

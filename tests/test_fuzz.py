@@ -60,6 +60,8 @@ from drf_eager.parsing import ParseError, parse
 from drf_eager.schema import TO_MANY, TO_ONE, SerializerSchema, get_schema
 from tests import models as library
 from tests.conftest import build_library
+from tests.eager_fields_style import data as style_data
+from tests.eager_fields_style import models as style
 from tests.tenancy import models as tenancy
 from tests.tenancy.data import CANARY as TENANT_CANARY
 from tests.tenancy.data import build_tenancy
@@ -91,6 +93,17 @@ class Endpoint:
     @property
     def is_shop(self) -> bool:
         return self.url.startswith("/api/")
+
+    @property
+    def is_style(self) -> bool:
+        return self.url.startswith("/eager-fields-style/")
+
+    @property
+    def detail_route(self) -> tuple[type, bool]:
+        """(view class, is a ViewSet's retrieve) of the detail route: a generic view
+        has a class of its own there."""
+        func = resolve(f"{self.url}1/").func
+        return func.cls, "retrieve" in (getattr(func, "actions", None) or {}).values()  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
         return self.url
@@ -135,6 +148,11 @@ ENDPOINTS = [
     Endpoint("/tenancy/slow-patients/", tenancy.Patient, router=False, open=False),
     Endpoint("/tenancy/grouped-patients/", tenancy.Patient, router=False, open=False),
     Endpoint("/tenancy/doctors/", tenancy.Doctor, router=False),
+    # drf-eager-fields' style (tests/eager_fields_style): every class declares the mixin
+    # after DRF's, so each behaviour is fuzzed in the other base order too (issue 12).
+    Endpoint("/eager-fields-style/articles/", style.Article, router=False),
+    Endpoint("/eager-fields-style/customers/", style.Customer, router=False),
+    Endpoint("/eager-fields-style/article-view/", None, router=False),
 ]
 
 
@@ -155,7 +173,7 @@ def _eager_routes(patterns: list[Any]) -> set[tuple[type, bool]]:
 def test_every_eager_endpoint_is_fuzzed():
     """A view added to the URLconf without being added to ENDPOINTS fails here."""
     covered = {(endpoint.view_class, False) for endpoint in ENDPOINTS}
-    covered |= {(endpoint.view_class, True) for endpoint in ENDPOINTS if endpoint.model}
+    covered |= {endpoint.detail_route for endpoint in ENDPOINTS if endpoint.model}
     routes = _eager_routes(get_resolver().url_patterns)
     # The zoo (tests/zoo/, tests/test_zoo.py) is a differential test of its own: each of
     # its views is compared with the DRF path by its tests, on its own data.
@@ -203,6 +221,8 @@ def add_parent_rows(endpoint: Endpoint) -> None:
         build_shop(3)
     elif endpoint.url.startswith("/tenancy/"):
         build_tenancy(3)
+    elif endpoint.is_style:
+        style_data.build_more(3)
     else:
         build_library(3)
 
@@ -225,6 +245,7 @@ def fuzz_data(db, settings) -> FuzzData:
     build_shop(2)
     build_library(2)
     build_tenancy(2)
+    style_data.build_readme()
     # Warm ContentType's cache, so a generic relation costs the same in every request.
     ContentType.objects.get_for_model(library.Book)
     models = {endpoint.model for endpoint in ENDPOINTS if endpoint.model is not None}
