@@ -4,7 +4,7 @@ asks for it, and then in the minimum number of queries."""
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q
-from rest_framework import serializers
+from rest_framework import permissions, serializers
 
 from drf_eager import CountOf, EagerFieldsModelSerializer, Exists, Grouped, classproperty
 
@@ -59,6 +59,11 @@ class CustomerSerializer(EagerFieldsModelSerializer):
             "num_orders": {"field": CountOf("orders")},
             "num_countries": {"field": CountOf("countries")},
             "has_profile": {"field": Exists("profile")},
+            # A permission-guarded extra: anonymous clients asking for it get a 403.
+            "email": {
+                "field": serializers.EmailField(read_only=True),
+                "permissions": [permissions.IsAuthenticated],
+            },
         }
 
 

@@ -101,4 +101,4 @@ def index(request):
     """Every example request, with its status and the number of SQL queries it costs."""
     from .examples import run_examples
 
-    return render(request, "shop/index.html", {"examples": run_examples()})
+    return render(request, "shop/index.html", {"examples": run_examples(request)})
