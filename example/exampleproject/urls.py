@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.conf import settings
+from django.apps import apps
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
@@ -13,7 +13,7 @@ urlpatterns = [
     path("eager/explorer/", include("drf_eager.contrib.explorer")),
 ]
 
-if settings.OPENAPI:
+if apps.is_installed("drf_spectacular"):
     from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
     urlpatterns += [
