@@ -10,10 +10,10 @@ import itertools
 
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.test import APIClient
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from rest_framework.serializers import ListSerializer
+from rest_framework.test import APIClient
 
 from drf_eager.computed import Computed
 from drf_eager.schema import get_schema
