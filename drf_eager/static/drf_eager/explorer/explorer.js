@@ -249,6 +249,8 @@
 
   function complete(input) {
     const before = input.value.slice(0, input.selectionStart);
+    // After a ")" only "," or ")" may follow: nothing to complete.
+    if (input !== bodyInput && before.trimEnd().endsWith(")")) return closeCompletion();
     const context = input === bodyInput ? bodyContext(before) : paramContext(before);
     if (!schema || !context) return closeCompletion();
     const part = input === bodyInput ? "fields" : input.dataset.part;
