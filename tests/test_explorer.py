@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import Http404
 from django.test import Client, RequestFactory
 from django.urls import include, path
 from rest_framework import generics, serializers, viewsets
@@ -22,6 +23,7 @@ from drf_eager.contrib.explorer import (
     ExplorerView,
     _serializer_class,
     endpoints,
+    explorer_urls,
     run_request,
     schema_json,
 )
@@ -254,9 +256,13 @@ def test_has_access_can_be_overridden(rf, settings):
         def has_access(self, request: Any) -> bool:
             return bool(request.user.is_staff)
 
+    index = explorer_urls(view_class=StaffOnly)[0].callback
     request = rf.get("/")
     request.user = User(is_staff=True)
-    assert StaffOnly.as_view(page="endpoints")(request).status_code == 200
+    assert index(request).status_code == 200
+    request.user = User(is_staff=False)
+    with pytest.raises(Http404):
+        index(request)
 
 
 def test_routes_without_get_are_left_out():

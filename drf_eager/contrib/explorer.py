@@ -12,7 +12,8 @@ queryset plan and which path served it (the fast path or the DRF path) and why: 
         urlpatterns += [path("eager/explorer/", include("drf_eager.contrib.explorer"))]
 
 It answers 404 unless settings.DEBUG is on; `include(explorer_urls(allow_without_debug=
-True))` serves it regardless (put it behind your own staff check then). The requests it
+True))` serves it regardless, and `explorer_urls(view_class=...)` takes a subclass of
+ExplorerView whose `has_access()` is yours (a staff check, say). The requests it
 runs are GETs, sent in-process as the user who opened the page (their session, cookies
 and Authorization header), so permission-guarded extras answer as they would answer them.
 It needs no app in INSTALLED_APPS and no static files set-up: it serves its own HTML,
@@ -368,14 +369,17 @@ class ExplorerView(View):
         return self._static("explorer.css", "text/css; charset=utf-8")
 
 
-def explorer_urls(allow_without_debug: bool = False) -> list[URLPattern | URLResolver]:
+def explorer_urls(
+    allow_without_debug: bool = False, view_class: type[ExplorerView] = ExplorerView
+) -> list[URLPattern | URLResolver]:
     """The explorer's URL patterns, for `include()`; `allow_without_debug=True` serves
-    it when settings.DEBUG is off too."""
+    it when settings.DEBUG is off too, and `view_class` is a subclass of ExplorerView
+    of yours (its own `has_access()`, say)."""
     pages = ("index", "endpoints", "schema", "run", "explorer.js", "explorer.css")
     return [
         path(
             "" if page == "index" else page if "." in page else page + "/",
-            ExplorerView.as_view(page=page, allow_without_debug=allow_without_debug),
+            view_class.as_view(page=page, allow_without_debug=allow_without_debug),
             name=f"drf-eager-explorer-{page.replace('.', '-')}",
         )
         for page in pages
