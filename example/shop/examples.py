@@ -17,7 +17,7 @@ from django.test import RequestFactory
 
 from drf_eager.contrib.explorer import run_request
 
-from .models import Customer, Order
+from .models import Country, Customer, Order
 
 EXPLORER = "/eager/explorer/"
 
@@ -111,6 +111,28 @@ EXAMPLE_REQUESTS = [
         "/api/order-details/?fields=code,article(code),customer_name",
         2,
     ),
+    Example(
+        "ViewSet defaults per action: the list counts each country's customers",
+        "/api/regions/",
+        1,
+    ),
+    Example(
+        "ViewSet defaults per action: the retrieve adds the customers and their orders",
+        "/api/regions/{country}/",
+        3,
+    ),
+    Example(
+        "An @action list route, shaped and loaded like the list",
+        "/api/regions/newest/?extra=customers.orders&fields=name,customers(name,orders.code)",
+        3,
+    ),
+    Example(
+        "An @action detail route with a serializer of its own: the country (get_object()), "
+        "its customers with their profile JOINed, their orders with their article JOINed",
+        "/api/regions/{country}/customers/?extra=orders.article,profile"
+        "&fields=name,orders(code,article.code),profile.vip",
+        3,
+    ),
     Example("View defaults (serializer_extra, serializer_fields)", "/api/customer-summaries/", 3),
     Example(
         "A query parameter replaces its view default: orders are pruned and not loaded",
@@ -122,6 +144,17 @@ EXAMPLE_REQUESTS = [
         "/api/customers/",
         3,
         body={"fields": {"name": None, "orders": {"code": None, "created_at": {}}}},
+    ),
+    Example(
+        "The README's JSON body: orders JOINed with their articles",
+        "/api/customers/",
+        3,
+        body={"fields": {"name": None, "orders": {"code": None, "article": {"code": None}}}},
+    ),
+    Example(
+        "The prefetch plan of the grouped request below: the same document, one query more",
+        "/api/customers/?fields=name,orders(code,created_at,article.code)",
+        3,
     ),
     Example(
         "The partial-response syntax with slashes and a star for every default field",
@@ -212,12 +245,14 @@ EXAMPLE_REQUESTS = [
 
 
 def expand(url: str) -> str:
-    """Fill the `{customer}` and `{order}` placeholders with existing primary keys."""
+    """Fill the `{customer}`, `{order}` and `{country}` placeholders with existing
+    primary keys."""
     if "{" not in url:
         return url
     customer = Customer.objects.order_by("pk").values_list("pk", flat=True).first()
     order = Order.objects.order_by("pk").values_list("pk", flat=True).first()
-    return url.format(customer=customer, order=order)
+    country = Country.objects.order_by("pk").values_list("pk", flat=True).first()
+    return url.format(customer=customer, order=order, country=country)
 
 
 def _anonymous_request() -> HttpRequest:
