@@ -29,6 +29,7 @@ class Example:
     queries: int  # the exact number of SQL queries, whatever the number of rows
     status: int = 200
     body: dict[str, Any] | None = None
+    action_route: bool = False  # served by an @action route of its ViewSet
 
 
 EXAMPLE_REQUESTS = [
@@ -125,6 +126,7 @@ EXAMPLE_REQUESTS = [
         "An @action list route, shaped and loaded like the list",
         "/api/regions/newest/?extra=customers.orders&fields=name,customers(name,orders.code)",
         3,
+        action_route=True,
     ),
     Example(
         "An @action detail route with a serializer of its own: the country (get_object()), "
@@ -132,6 +134,7 @@ EXAMPLE_REQUESTS = [
         "/api/regions/{country}/customers/?extra=orders.article,profile"
         "&fields=name,orders(code,article.code),profile.vip",
         3,
+        action_route=True,
     ),
     Example("View defaults (serializer_extra, serializer_fields)", "/api/customer-summaries/", 3),
     Example(
