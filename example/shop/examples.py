@@ -221,7 +221,7 @@ EXAMPLE_REQUESTS = [
     Example(
         "A permission-guarded extra: 403 for anonymous clients; log in as demo (password "
         "demo) and it is 200, in 2 queries",
-        "/api/customers/?extra=email",
+        "/api/contacts/?extra=email",
         0,
         status=403,
     ),

@@ -59,11 +59,6 @@ class CustomerSerializer(EagerFieldsModelSerializer):
             "num_orders": {"field": CountOf("orders")},
             "num_countries": {"field": CountOf("countries")},
             "has_profile": {"field": Exists("profile")},
-            # A permission-guarded extra: anonymous clients asking for it get a 403.
-            "email": {
-                "field": serializers.EmailField(read_only=True),
-                "permissions": [permissions.IsAuthenticated],
-            },
         }
 
 
@@ -105,6 +100,21 @@ class OrderDetailSerializer(EagerFieldsModelSerializer):
     class Meta:
         model = Order
         fields = ["id", "code", "created_at", "article", "customer_name"]
+
+
+class CustomerContactSerializer(CustomerSerializer):
+    """Served only by ContactViewSet: a permission-guarded extra, which anonymous
+    clients asking for it get a 403 for."""
+
+    @classproperty
+    def extra(cls):
+        return {
+            **CustomerSerializer.extra,
+            "email": {
+                "field": serializers.EmailField(read_only=True),
+                "permissions": [permissions.IsAuthenticated],
+            },
+        }
 
 
 class CustomerSummarySerializer(CustomerSerializer):

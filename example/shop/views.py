@@ -34,6 +34,14 @@ class CustomerViewSet(EagerFieldsViewMixin, viewsets.ModelViewSet):
     pagination_class = ShopPagination
 
 
+class ContactViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+    """The customers again, with an extra only logged-in users may ask for: `email`."""
+
+    queryset = Customer.objects.all()
+    serializer_class = serializers.CustomerContactSerializer
+    pagination_class = ShopPagination
+
+
 class ArticleViewSet(EagerFieldsViewMixin, viewsets.ModelViewSet):
     queryset = Article.objects.all()
     serializer_class = serializers.ArticleSerializer

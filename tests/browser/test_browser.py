@@ -183,7 +183,7 @@ def test_the_index_page_fits_1280_px(server, browser):
 
 def test_the_guarded_extra_for_the_demo_user(server, browser):
     def email_row() -> list[str]:
-        row = row_of(browser, "/api/customers/?extra=email")
+        row = row_of(browser, "/api/contacts/?extra=email")
         return [cell.text for cell in row.find_elements("css selector", "td.n")]
 
     browser.get(server + "/")
@@ -192,7 +192,7 @@ def test_the_guarded_extra_for_the_demo_user(server, browser):
     browser.find_element("css selector", "form button[type=submit]").click()
     wait_for(browser, lambda d: "Logged in as" in d.find_element("tag name", "nav").text)
     assert email_row() == ["200", "2"]
-    browser.get(server + "/api/customers/?extra=email&format=json")
+    browser.get(server + "/api/contacts/?extra=email&format=json")
     assert '"email":"mario0@example.com"' in browser.find_element("tag name", "body").text
     browser.get(server + "/")
     browser.find_element("css selector", "nav form button").click()

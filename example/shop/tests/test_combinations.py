@@ -9,11 +9,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from rest_framework.serializers import ListSerializer
-from rest_framework.test import APIClient
 
 from drf_eager.computed import Computed
 from drf_eager.schema import get_schema
@@ -87,10 +85,7 @@ def demo_data(django_db_setup, django_db_blocker):
 
 
 @pytest.mark.parametrize(("endpoint", "extra"), list(cases()))
-def test_query_count_matches_the_formula(demo_data, endpoint, extra, db):
-    # Authenticated: the guarded extra `email` is served to logged-in users only.
-    client = APIClient()
-    client.force_authenticate(user=User(username="demo"))
+def test_query_count_matches_the_formula(client, demo_data, endpoint, extra, db):
     serializer_class = ENDPOINTS[endpoint]
     shape = resolve(build_request(extra=extra), get_schema(serializer_class))
     expected = 2 + expected_queries(serializer_class, serializer_class.Meta.model, shape)

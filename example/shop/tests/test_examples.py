@@ -38,7 +38,7 @@ def test_shapes(db):
     bad = next(e for e in EXAMPLE_REQUESTS if "ordrs" in e.url)
     assert run(bad)["data"] == {
         "extra": [
-            "Unknown field 'ordrs'. Allowed: articles, countries, email, expensive_articles, "
+            "Unknown field 'ordrs'. Allowed: articles, countries, expensive_articles, "
             "has_profile, last_10_orders, num_countries, num_orders, orders, profile."
         ],
         "fields": [
