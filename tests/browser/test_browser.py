@@ -261,6 +261,27 @@ def test_the_explorer_sends_a_json_body(server, browser):
     assert text_of(browser, "queries") == "3"
     shape = browser.find_element("id", "shape-text").get_attribute("textContent")
     assert shape == "fields=name,orders(code,created_at)"
+
+    # Completion in the body: the keys of the level the cursor is in.
+    from selenium.webdriver.common.keys import Keys
+
+    body = browser.find_element("id", "body")
+    body.clear()
+    body.send_keys('{"fields": {"name": null, "orders": {"c')
+    items = wait_for(
+        browser,
+        lambda d: [li.text for li in d.find_elements("css selector", "#suggestions li span")],
+    )
+    assert items == ["code", "created_at", "customer"]
+    body.send_keys(Keys.ARROW_DOWN, Keys.TAB, '": null}}}')
+    assert (
+        body.get_attribute("value") == '{"fields": {"name": null, "orders": {"created_at": null}}}'
+    )
+    wait_for(
+        browser,
+        lambda d: "created_at" in text_of(d, "response") and "code" not in text_of(d, "response"),
+    )
+    assert text_of(browser, "queries") == "3"
     assert console_errors(browser) == []
 
 
