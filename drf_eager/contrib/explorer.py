@@ -275,7 +275,6 @@ def run_request(
         "view": f"{view_class.__module__}.{view_class.__qualname__}",
         "action": getattr(recorder.view, "action", None),
         "shape": None,
-        "shape_tree": [],
         "plan": [],
         "path": None,
     }
