@@ -141,9 +141,20 @@ def screenshot(driver: Any, name: str) -> None:
 
 
 def wait_for(driver: Any, condition: Any, timeout: float = 20) -> Any:
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)
+    # A page being replaced (after a click) leaves stale elements: look again.
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(driver, timeout, ignored_exceptions=ignored).until(condition)
+
+
+def suggested(driver: Any) -> list[str]:
+    """The names the completion list shows, or [] while it is hidden."""
+    if driver.find_element("id", "suggestions").get_attribute("hidden") is not None:
+        return []
+    items = driver.find_elements("css selector", "#suggestions li span")
+    return [item.get_attribute("textContent") for item in items]
 
 
 def text_of(driver: Any, element_id: str) -> str:
@@ -189,6 +200,7 @@ def test_the_guarded_extra_for_the_demo_user(server, browser):
     browser.get(server + "/")
     assert email_row() == ["403", "0"]
     browser.find_element("link text", "Log in as demo / demo").click()
+    wait_for(browser, lambda d: "/login/" in d.current_url and d.find_element("id", "id_password"))
     browser.find_element("css selector", "form button[type=submit]").click()
     wait_for(browser, lambda d: "Logged in as" in d.find_element("tag name", "nav").text)
     assert email_row() == ["200", "2"]
@@ -210,10 +222,6 @@ def test_the_explorer_completes_and_explains(server, browser):
     Select(browser.find_element("id", "endpoint")).select_by_visible_text("/api/customers/ (list)")
     fields = browser.find_element("id", "fields")
     fields.send_keys("name,ord")
-
-    def suggested(driver: Any) -> list[str]:
-        items = driver.find_elements("css selector", "#suggestions:not([hidden]) li span")
-        return [item.text for item in items]
 
     assert wait_for(browser, suggested) == ["orders"]
     fields.send_keys(Keys.TAB)
@@ -268,11 +276,7 @@ def test_the_explorer_sends_a_json_body(server, browser):
     body = browser.find_element("id", "body")
     body.clear()
     body.send_keys('{"fields": {"name": null, "orders": {"c')
-    items = wait_for(
-        browser,
-        lambda d: [li.text for li in d.find_elements("css selector", "#suggestions li span")],
-    )
-    assert items == ["code", "created_at", "customer"]
+    assert wait_for(browser, suggested) == ["code", "created_at", "customer"]
     body.send_keys(Keys.ARROW_DOWN, Keys.TAB, '": null}}}')
     assert (
         body.get_attribute("value") == '{"fields": {"name": null, "orders": {"created_at": null}}}'
