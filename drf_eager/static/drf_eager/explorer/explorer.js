@@ -306,7 +306,11 @@
     input.addEventListener("input", () => { complete(input); scheduleRun(); });
     input.addEventListener("focus", () => complete(input));
     input.addEventListener("click", () => complete(input));
-    input.addEventListener("blur", () => setTimeout(() => { if (completion && completion.input === input) closeCompletion(); }, 100));
+    // Closed a moment after the field loses the focus (a click on a name comes first),
+    // unless the focus came back to it meanwhile.
+    input.addEventListener("blur", () => setTimeout(() => {
+      if (completion && completion.input === input && document.activeElement !== input) closeCompletion();
+    }, 100));
     input.addEventListener("keydown", (event) => {
       if (!completion || completion.input !== input) return;
       const count = completion.items.length;
