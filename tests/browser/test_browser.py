@@ -161,6 +161,11 @@ def text_of(driver: Any, element_id: str) -> str:
     return driver.find_element("id", element_id).text  # type: ignore[no-any-return]
 
 
+def shown(driver: Any, url: str) -> None:
+    """Wait until the explorer shows the result of `url` (not of a request typed before)."""
+    wait_for(driver, lambda d: d.find_element("id", "result").get_attribute("data-shown") == url)
+
+
 def row_of(driver: Any, url: str) -> Any:
     for row in driver.find_elements("css selector", "tbody tr"):
         if f"GET {url}" in row.find_element("css selector", "td").text:
@@ -233,7 +238,7 @@ def test_the_explorer_completes_and_explains(server, browser):
     assert wait_for(browser, suggested) == ["code", "customer"]
     fields.send_keys(Keys.TAB, ")")
     assert fields.get_attribute("value") == "name,orders(code,article.code)"
-    wait_for(browser, lambda d: "article" in text_of(d, "response"))
+    shown(browser, "/api/customers/?fields=name,orders(code,article.code)")
     assert text_of(browser, "status") == "200 OK"
     assert text_of(browser, "queries") == "3"
     assert '"code": "O00000"' in text_of(browser, "response")
@@ -247,7 +252,8 @@ def test_the_explorer_completes_and_explains(server, browser):
 
     # A syntax error: the 400 message, pointing at its position under the value.
     fields.send_keys(Keys.END, ",,")
-    wait_for(browser, lambda d: text_of(d, "status") == "400 Bad Request")
+    shown(browser, "/api/customers/?fields=name,orders(code,article.code),,")
+    assert text_of(browser, "status") == "400 Bad Request"
     error = browser.find_element("css selector", '.error[data-for="fields"]').text
     value = "name,orders(code,article.code),,"
     assert error == f"{value}\n{' ' * 31}^ Expected a field name at position 32, found ','."

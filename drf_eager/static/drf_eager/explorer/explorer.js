@@ -116,6 +116,8 @@
   }
 
   function show(result) {
+    // The request the result shown belongs to (tests and tools wait for it).
+    $("result").dataset.shown = result.url || "";
     document.querySelectorAll(".error[data-for]").forEach((element) => { element.textContent = ""; });
     $("general-error").textContent = "";
     const status = $("status");
