@@ -52,7 +52,7 @@ def test_list_with_extras(small_library):
         "    only: author, author__name, author__publisher, author__publisher__name, id, title",
         "    prefetch_related: tags",
         "      tests.Tag",
-        "        columns: all",
+        "        columns: id, name (all)",
         "",
         "Path: fast (values_list() rows, drf_eager.fast)",
         "",

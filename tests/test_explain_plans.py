@@ -107,7 +107,14 @@ def test_the_plan_of_a_hand_written_queryset():
 
 
 def test_the_plan_of_an_unplanned_queryset_loads_all_columns():
-    assert describe_plan(models.Tag.objects.all(), "  ") == ["  tests.Tag", "    columns: all"]
+    """Issue 16: the line names the columns the SQL selects, not just "all"."""
+    assert describe_plan(models.Tag.objects.all(), "  ") == [
+        "  tests.Tag",
+        "    columns: id, name (all)",
+    ]
+    # A foreign key is its column: what the SELECT lists.
+    assert describe_plan(models.Chapter.objects.all())[1].startswith("  columns: id, ")
+    assert "book_id" in describe_plan(models.Chapter.objects.all())[1]
 
 
 def test_a_view_whose_serializer_has_no_mixin(small_library):

@@ -118,6 +118,8 @@ ENDPOINTS = [
     Endpoint("/api/order-details/", shop.Order),
     Endpoint("/api/customer-summaries/", None, router=False),
     Endpoint("/api/customer-orders/", None, router=False),
+    Endpoint("/api/regions/", shop.Country),
+    Endpoint("/api/contacts/", shop.Customer, open=False),  # `email`: logged-in users only
     # The library's test views (tests/urls_library.py).
     Endpoint("/books/", library.Book),
     Endpoint("/paginated-books/", library.Book),

@@ -1,17 +1,25 @@
 """The example requests the index page lists, and the function that runs them
-in-process to show their status and the SQL queries they cost. The tests run them too."""
+in-process to show their status and the SQL queries they cost. The tests run them too.
+
+They run through the shape explorer's `run_request()` (drf_eager.contrib.explorer): the
+view is called directly, as the user of the page, so nothing is logged ("Bad Request") for
+the examples that show errors, and links in the responses name the page's own host."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.http import HttpRequest
+from django.test import RequestFactory
 
-from .models import Customer, Order
+from drf_eager.contrib.explorer import run_request
+
+from .models import Country, Customer, Order
+
+EXPLORER = "/eager/explorer/"
 
 
 @dataclass(frozen=True)
@@ -21,10 +29,24 @@ class Example:
     queries: int  # the exact number of SQL queries, whatever the number of rows
     status: int = 200
     body: dict[str, Any] | None = None
+    action_route: bool = False  # served by an @action route of its ViewSet
 
 
 EXAMPLE_REQUESTS = [
+    Example(
+        "The README's first request: two to-many relations and a JOIN, 4 queries with the "
+        "paginator's COUNT",
+        "/api/customers/?extra=orders.article,countries"
+        "&fields=name,orders(code,article.code),countries.name",
+        4,
+    ),
     Example("The default fields (paginated: COUNT + page)", "/api/customers/", 2),
+    Example("A detail: one query", "/api/customers/{customer}/", 1),
+    Example(
+        "A detail with extras: the customer, then its orders JOINed with their articles",
+        "/api/customers/{customer}/?extra=orders.article&fields=name,orders.code,orders.article.code",
+        2,
+    ),
     Example("An extra: each customer's orders", "/api/customers/?extra=orders", 3),
     Example(
         "A nested extra: the article of each order is JOINed into the orders query",
@@ -51,6 +73,16 @@ EXAMPLE_REQUESTS = [
         "The partial-response syntax a(b,c)",
         "/api/customers/?fields=name,orders(code,article(code,price))",
         3,
+    ),
+    Example(
+        "Forward relations, chained: JOINs, no query of their own",
+        "/api/orders/?extra=article.customer,customer",
+        2,
+    ),
+    Example(
+        "A relation and its variant: one query each",
+        "/api/customers/?extra=orders,last_10_orders",
+        4,
     ),
     Example("exclude", "/api/articles/?exclude=id,price", 2),
     Example("exclude wins over fields", "/api/articles/?fields=code,name&exclude=name", 2),
@@ -80,6 +112,30 @@ EXAMPLE_REQUESTS = [
         "/api/order-details/?fields=code,article(code),customer_name",
         2,
     ),
+    Example(
+        "ViewSet defaults per action: the list counts each country's customers",
+        "/api/regions/",
+        1,
+    ),
+    Example(
+        "ViewSet defaults per action: the retrieve adds the customers and their orders",
+        "/api/regions/{country}/",
+        3,
+    ),
+    Example(
+        "An @action list route, shaped and loaded like the list",
+        "/api/regions/newest/?extra=customers.orders&fields=name,customers(name,orders.code)",
+        3,
+        action_route=True,
+    ),
+    Example(
+        "An @action detail route with a serializer of its own: the country (get_object()), "
+        "its customers with their profile JOINed, their orders with their article JOINed",
+        "/api/regions/{country}/customers/?extra=orders.article,profile"
+        "&fields=name,orders(code,article.code),profile.vip",
+        3,
+        action_route=True,
+    ),
     Example("View defaults (serializer_extra, serializer_fields)", "/api/customer-summaries/", 3),
     Example(
         "A query parameter replaces its view default: orders are pruned and not loaded",
@@ -91,6 +147,17 @@ EXAMPLE_REQUESTS = [
         "/api/customers/",
         3,
         body={"fields": {"name": None, "orders": {"code": None, "created_at": {}}}},
+    ),
+    Example(
+        "The README's JSON body: orders JOINed with their articles",
+        "/api/customers/",
+        3,
+        body={"fields": {"name": None, "orders": {"code": None, "article": {"code": None}}}},
+    ),
+    Example(
+        "The prefetch plan of the grouped request below: the same document, one query more",
+        "/api/customers/?fields=name,orders(code,created_at,article.code)",
+        3,
     ),
     Example(
         "The partial-response syntax with slashes and a star for every default field",
@@ -152,6 +219,13 @@ EXAMPLE_REQUESTS = [
         status=400,
     ),
     Example(
+        "A permission-guarded extra: 403 for anonymous clients; log in as demo (password "
+        "demo) and it is 200, in 2 queries",
+        "/api/contacts/?extra=email",
+        0,
+        status=403,
+    ),
+    Example(
         "A syntax error: a 400 with the position",
         "/api/customers/?fields=name,,orders",
         0,
@@ -174,43 +248,46 @@ EXAMPLE_REQUESTS = [
 
 
 def expand(url: str) -> str:
-    """Fill the `{customer}` and `{order}` placeholders with existing primary keys."""
+    """Fill the `{customer}`, `{order}` and `{country}` placeholders with existing
+    primary keys."""
     if "{" not in url:
         return url
     customer = Customer.objects.order_by("pk").values_list("pk", flat=True).first()
     order = Order.objects.order_by("pk").values_list("pk", flat=True).first()
-    return url.format(customer=customer, order=order)
+    country = Country.objects.order_by("pk").values_list("pk", flat=True).first()
+    return url.format(customer=customer, order=order, country=country)
 
 
-def run(example: Example, client: Client | None = None) -> dict[str, Any]:
-    """Send one example request in-process; return its status, queries and body."""
-    client = client or Client()
+def _anonymous_request() -> HttpRequest:
+    return RequestFactory().get("/")
+
+
+def run(example: Example, request: HttpRequest | None = None) -> dict[str, Any]:
+    """Send one example request in-process, as the user of `request` (anonymous when
+    None); return its status, queries, SQL statements and data."""
     url = expand(example.url)
-    with CaptureQueriesContext(connection) as captured:
-        if example.body is None:
-            response = client.get(url)
-        else:
-            response = client.generic(
-                "GET", url, json.dumps(example.body), content_type="application/json"
-            )
-    return {
-        "example": example,
-        "url": url,
-        "status": response.status_code,
-        "queries": len(captured.captured_queries),
-        "sql": [query["sql"] for query in captured.captured_queries],
-        "data": response.json(),
-    }
+    body = json.dumps(example.body) if example.body is not None else None
+    result = run_request(request or _anonymous_request(), url, body)
+    result["example"] = example
+    return result
 
 
-def run_examples() -> list[dict[str, Any]]:
-    client = Client()
+def explorer_url(url: str, body: dict[str, Any] | None = None) -> str:
+    """The explorer's page, opened on `url` (and the JSON `body`)."""
+    params = {"url": url}
+    if body is not None:
+        params["body"] = json.dumps(body)
+    return f"{EXPLORER}?{urlencode(params)}"
+
+
+def run_examples(request: HttpRequest | None = None) -> list[dict[str, Any]]:
     results = []
     for example in EXAMPLE_REQUESTS:
-        result = run(example, client)
+        result = run(example, request)
         text = json.dumps(result["data"], indent=1)
         result["preview"] = text if len(text) < 600 else text[:600] + "\n…"
         body = json.dumps(example.body) if example.body else ""
         result["body_text"] = body if len(body) < 200 else body[:200] + "…"
+        result["explore"] = explorer_url(result["url"], example.body)
         results.append(result)
     return results

@@ -20,6 +20,8 @@ class Country(models.Model):
 
 class Customer(models.Model):
     name = models.CharField(max_length=100)
+    # Private: served only as an extra guarded by a permission (CustomerSerializer).
+    email = models.EmailField(blank=True, default="")
     countries = models.ManyToManyField(Country, related_name="customers", blank=True)
 
     class Meta:

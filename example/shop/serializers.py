@@ -4,7 +4,7 @@ asks for it, and then in the minimum number of queries."""
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q
-from rest_framework import serializers
+from rest_framework import permissions, serializers
 
 from drf_eager import CountOf, EagerFieldsModelSerializer, Exists, Grouped, classproperty
 
@@ -100,6 +100,21 @@ class OrderDetailSerializer(EagerFieldsModelSerializer):
     class Meta:
         model = Order
         fields = ["id", "code", "created_at", "article", "customer_name"]
+
+
+class CustomerContactSerializer(CustomerSerializer):
+    """Served only by ContactViewSet: a permission-guarded extra, which anonymous
+    clients asking for it get a 403 for."""
+
+    @classproperty
+    def extra(cls):
+        return {
+            **CustomerSerializer.extra,
+            "email": {
+                "field": serializers.EmailField(read_only=True),
+                "permissions": [permissions.IsAuthenticated],
+            },
+        }
 
 
 class CustomerSummarySerializer(CustomerSerializer):

@@ -11,6 +11,8 @@ router.register("customers", views.CustomerViewSet)
 router.register("articles", views.ArticleViewSet)
 router.register("orders", views.OrderViewSet)
 router.register("order-details", views.OrderDetailViewSet, basename="order-detail")
+router.register("contacts", views.ContactViewSet, basename="contact")
+router.register("regions", views.CountryViewSetWithRoutes, basename="region")
 
 urlpatterns = [
     path("", views.index, name="index"),

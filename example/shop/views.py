@@ -8,7 +8,9 @@ from django.db.models import OuterRef, Subquery
 from django.shortcuts import render
 from django.utils.dateparse import parse_date
 from rest_framework import generics, pagination, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from drf_eager import EagerFieldsViewMixin, Grouped, data_predicate
 
@@ -32,6 +34,14 @@ class CustomerViewSet(EagerFieldsViewMixin, viewsets.ModelViewSet):
     pagination_class = ShopPagination
 
 
+class ContactViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+    """The customers again, with an extra only logged-in users may ask for: `email`."""
+
+    queryset = Customer.objects.all()
+    serializer_class = serializers.CustomerContactSerializer
+    pagination_class = ShopPagination
+
+
 class ArticleViewSet(EagerFieldsViewMixin, viewsets.ModelViewSet):
     queryset = Article.objects.all()
     serializer_class = serializers.ArticleSerializer
@@ -48,6 +58,32 @@ class OrderDetailViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Order.objects.all()
     serializer_class = serializers.OrderDetailSerializer
     pagination_class = ShopPagination
+
+
+class CountryViewSetWithRoutes(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
+    """The README's "ViewSets: defaults per action, @action routes": defaults that depend
+    on the action, and two routes of its own, shaped and loaded like the others."""
+
+    queryset = Country.objects.all()
+    serializer_class = serializers.CountrySerializer
+
+    def get_serializer_extra(self):
+        if self.action == "list":
+            return "num_customers"  # a subquery of the countries' query
+        if self.action == "retrieve":
+            return "num_customers,customers.orders"  # and a query each for the two relations
+        return super().get_serializer_extra()
+
+    @action(detail=False)
+    def newest(self, request):
+        queryset = self.filter_queryset(self.get_queryset().order_by("-id"))
+        return Response(self.get_serializer(queryset, many=True).data)
+
+    @action(detail=True, serializer_class=serializers.CustomerSerializer)
+    def customers(self, request, pk=None):
+        country = self.get_object()
+        customers = self.filter_queryset(country.customers.all())
+        return Response(self.get_serializer(customers, many=True).data)
 
 
 class CustomerSummaryView(EagerFieldsViewMixin, generics.ListAPIView):
@@ -101,4 +137,4 @@ def index(request):
     """Every example request, with its status and the number of SQL queries it costs."""
     from .examples import run_examples
 
-    return render(request, "shop/index.html", {"examples": run_examples()})
+    return render(request, "shop/index.html", {"examples": run_examples(request)})

@@ -73,7 +73,10 @@ def describe_plan(queryset: QuerySet[Any], indent: str = "") -> list[str]:
     elif names:
         lines.append(f"{inner}defer: {', '.join(sorted(names))}")
     else:
-        lines.append(f"{inner}columns: all")
+        # No only()/defer(): every concrete column of the model, named so the line can be
+        # checked against the SQL (a JOINed relation's columns follow its select_related).
+        columns = ", ".join(field.attname for field in queryset.model._meta.concrete_fields)
+        lines.append(f"{inner}columns: {columns} (all)")
     for lookup in queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
         if not isinstance(lookup, Prefetch):
             lines.append(f"{inner}prefetch_related: {lookup}")

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils.html import escape
 
-from shop.examples import EXAMPLE_REQUESTS, run
+from shop.examples import EXAMPLE_REQUESTS, expand, explorer_url, run
 from shop.management.commands.seed_demo import seed
 from shop.models import Customer
 
@@ -28,7 +28,7 @@ def test_example_request(example, demo_data):
 def test_shapes(db):
     seed(customers=3)
     customer = Customer.objects.order_by("pk").first()
-    example = next(e for e in EXAMPLE_REQUESTS if "{customer}" in e.url)
+    example = next(e for e in EXAMPLE_REQUESTS if "{customer}" in e.url and "countries" in e.url)
     data = run(example)["data"]
     assert data["id"] == customer.pk
     assert set(data) == {"id", "name", "orders", "countries"}
@@ -60,13 +60,45 @@ def test_last_10_orders_is_a_per_parent_limit(db):
     assert [len(c["orders"]) for c in data["results"]] == [12, 12]
 
 
-def test_index_page(client, db):
-    seed(customers=3)
-    response = client.get("/")
+def test_the_guarded_extra_for_the_demo_user(db):
+    """Issue 16.2: anonymous, `email` is a 403 before any query; as the demo user, the
+    same request is a 200 in 2 queries (COUNT + page), for 3 customers and for 12."""
+    from django.contrib.auth.models import User
+    from django.test import RequestFactory
+
+    example = next(e for e in EXAMPLE_REQUESTS if "email" in e.url)
+    call_command("seed_demo", customers=3)
+    assert run(example)["status"] == 403
+    request = RequestFactory().get("/")
+    request.user = User.objects.get(username="demo")
+    for customers in (3, 12):
+        call_command("seed_demo", "--reset", customers=customers)
+        result = run(example, request)
+        assert (result["status"], result["queries"]) == (200, 2), result["data"]
+        assert result["data"]["results"][0] == {
+            "id": Customer.objects.order_by("pk")[0].pk,
+            "name": "Mario 0",
+            "email": "mario0@example.com",
+        }
+        assert result["path"] == "fast (values_list() rows, drf_eager.fast)"
+
+
+def test_index_page(client, db, caplog):
+    """Issue 16.2: the previews' links name the page's own host, and rendering the
+    examples that show errors logs nothing ("Bad Request", "Request Entity Too Large")."""
+    seed(customers=25)  # two pages: the previews hold `next` links
+    with caplog.at_level("INFO"):
+        response = client.get("/", HTTP_HOST="127.0.0.1:8000")
     assert response.status_code == 200
     html = response.content.decode()
     for example in EXAMPLE_REQUESTS:
         assert escape(example.title) in html
+    assert "testserver" not in html
+    assert "http://127.0.0.1:8000/api/customers/?" in html  # a `next` link
+    assert [record.getMessage() for record in caplog.records] == []
+    # Every example, the JSON-body ones too, can be sent from the explorer.
+    for example in EXAMPLE_REQUESTS:
+        assert escape(explorer_url(expand(example.url), example.body)) in html
 
 
 def test_seed_demo_command(db):

@@ -7,6 +7,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -24,6 +25,7 @@ COUNTRIES = [
     "Ireland",
     "Norway",
 ]
+DEMO_USER = DEMO_PASSWORD = "demo"
 NAMES = ["Mario", "Luigi", "Anna", "Marta", "Paolo", "Chiara", "Jean", "Lucia", "Hans", "Eva"]
 
 
@@ -36,7 +38,10 @@ def seed(
     countries = Country.objects.bulk_create(Country(name=name) for name in COUNTRIES)
     start = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
     for i in range(customers):
-        customer = Customer.objects.create(name=f"{NAMES[i % len(NAMES)]} {i}")
+        first = NAMES[i % len(NAMES)]
+        customer = Customer.objects.create(
+            name=f"{first} {i}", email=f"{first.lower()}{i}@example.com"
+        )
         customer.countries.set(rng.sample(countries, rng.randint(1, 3)))
         if i % 3 == 0:
             CustomerProfile.objects.create(customer=customer, vip=i % 2 == 0, notes=f"n{i}")
@@ -77,6 +82,10 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        # The demo user: logged in, it may ask for the guarded extra `email`.
+        user_model = get_user_model()
+        if not user_model._default_manager.filter(username=DEMO_USER).exists():
+            user_model._default_manager.create_user(DEMO_USER, password=DEMO_PASSWORD)
         if options["reset"]:
             Order.all_objects.all().delete()
             for model in (Article, CustomerProfile, Customer, Country):
