@@ -657,9 +657,13 @@ class EagerFieldsViewMixin:
 
     def _row_budget(self) -> RowBudget | None:
         # The objects this response may still serve (MAX_ROWS), shared by its serializers.
+        # Only a shape the client chose is bounded: the view's own shape is the response
+        # it served without drf_eager, which a budget must not start to refuse. (A
+        # get_shape_request() of the user's own reads the client: it is bounded.)
         if "_eager_row_budget" not in self.__dict__:
             limit = self.get_eager_limit("MAX_ROWS")
-            self._eager_row_budget = None if limit is None else RowBudget(limit)
+            chosen = self.__dict__.get("_eager_client_params") != set()
+            self._eager_row_budget = RowBudget(limit) if limit is not None and chosen else None
         return self._eager_row_budget
 
     def _verify_fast_list(self, data: list[Any], paginated: bool) -> None:

@@ -69,3 +69,20 @@ def test_the_budget_is_a_view_limit(api, db, prefix, settings, monkeypatch):
     assert api.get_json(f"{prefix}?extra=doctor.patients")[0] == 400
     settings.DRF_EAGER = {**settings.DRF_EAGER, "MAX_ROWS": 15}
     assert api.get_json(f"{prefix}?extra=doctor.patients")[0] == 200
+
+
+@pytest.mark.parametrize("prefix", PATIENTS)
+def test_the_views_own_shape_is_never_refused(api, db, prefix, monkeypatch):
+    """The budget bounds what a client adds: with no shape parameter the view serves what
+    it served without drf_eager (issue 19), however many objects that is."""
+    from tests.tenancy.views import PatientViewSet
+
+    build_practice(3)
+    monkeypatch.setattr(PatientViewSet, "eager_limits", {"MAX_ROWS": 2})
+    status, data, _ = api.get_json(prefix)
+    assert (status, len(data)) == (200, 3)
+    status, data, _ = api.get_json(f"{prefix}?fields=id,name")
+    assert (status, data["detail"][:48]) == (
+        400,
+        "The response would serve more than 2 objects (MA",
+    )
