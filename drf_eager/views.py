@@ -734,15 +734,26 @@ def _below_unplanned(schema: SerializerSchema, tree: Mapping[str, Any] | None) -
 
 def _spend_served(data: list[dict[str, Any]], budget: RowBudget) -> None:
     """Count the objects `data` serves, with every nested object counted where it is
-    served; stop as soon as the budget is spent (ResponseTooLarge)."""
-    stack: list[Any] = [data]
+    served; stop after the first row past the budget (ResponseTooLarge)."""
+    for row in data:
+        budget.spend(_served(row))
+
+
+def _served(value: Any) -> int:
+    # The dicts in `value`, counted without a call per object: on the fast path's
+    # lists this walk takes about a tenth of the time it takes to build them.
+    count = 0
+    stack = [value]
+    pop, push = stack.pop, stack.append
     while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            budget.spend()
-            stack.extend(item for item in value.values() if isinstance(item, dict | list))
-        elif isinstance(value, list):
-            stack.extend(item for item in value if isinstance(item, dict | list))
+        node = pop()
+        if isinstance(node, dict):
+            count += 1
+            node = node.values()
+        for item in node:
+            if isinstance(item, dict | list):
+                push(item)
+    return count
 
 
 def _error_lists(detail: Mapping[Any, Any]) -> dict[str, list[str]]:
