@@ -50,14 +50,13 @@ _LOCATIONS = {
     "Shape": "shape",
     "forbid_queries": "strict",
     "prepare": "serializers",
-    "requires": "schema",
+    "requires": "stock",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .computed import Computed, CountOf, Exists
     from .exceptions import ExtraNotPermitted, InvalidShape, QueryDuringSerialization
     from .grouped import Grouped
-    from .schema import requires
     from .serializers import (
         EagerFieldsModelSerializer,
         EagerFieldsSerializer,
@@ -66,6 +65,7 @@ if TYPE_CHECKING:  # pragma: no cover
         prepare,
     )
     from .shape import Shape
+    from .stock import requires
     from .strict import forbid_queries
     from .views import EagerFieldsAPIView, EagerFieldsViewMixin, data_predicate
 

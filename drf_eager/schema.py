@@ -8,10 +8,10 @@ both the shape resolver and the queryset planner read it.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
@@ -21,123 +21,19 @@ from rest_framework.fields import Field
 
 from .exceptions import DeclarationError
 from .shape import Shape, ShapeRequest, resolve
+from .stock import COLUMNS_FIELD, COLUMNS_SERIALIZER, declared_requires, hook_requires
 
 if TYPE_CHECKING:  # pragma: no cover
     from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 
 __all__ = [
-    "FIELD_HOOKS",
-    "SERIALIZER_HOOKS",
-    "VALUE_HOOKS",
     "Attribute",
     "FieldSpec",
     "SerializerSchema",
     "declaration_errors",
-    "declared_requires",
     "get_schema",
-    "hook_requires",
-    "is_stock_class",
     "model_attribute",
-    "requires",
 ]
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def requires(*paths: str) -> Callable[[_F], _F]:
-    """Declare the model fields and relations a method or property reads.
-
-    Put it on a serializer's `get_<field>` method (for a SerializerMethodField) or
-    under `@property` on a model, with dotted paths: `@requires("name", "customer.name")`.
-    drf_eager then loads exactly these when the field is in the shape.
-    """
-
-    def decorate(function: _F) -> _F:
-        function.eager_requires = tuple(paths)  # type: ignore[attr-defined]
-        return function
-
-    return decorate
-
-
-def declared_requires(attribute: object) -> tuple[str, ...] | None:
-    """Return what a method, property or cached_property declared with @requires."""
-    for candidate in (
-        attribute,
-        getattr(attribute, "fget", None),
-        getattr(attribute, "func", None),
-    ):
-        found = getattr(candidate, "eager_requires", None)
-        if found is not None:
-            return found  # type: ignore[no-any-return]
-    return None
-
-
-#: The methods through which a field reads the instance it is given: a class that
-#: overrides one may read any column of it.
-FIELD_HOOKS = (
-    "to_representation",
-    "get_attribute",
-    "get_url",
-    "get_object",
-    "use_pk_only_optimization",
-    "bind",
-    "__getattribute__",
-    "__getattr__",
-)
-#: The same for a field whose source is a column: its to_representation() gets the
-#: column's value, never the instance.
-VALUE_HOOKS = tuple(name for name in FIELD_HOOKS if name != "to_representation")
-#: The methods through which a serializer (or a list serializer) reads its instance or
-#: decides which fields it serializes.
-SERIALIZER_HOOKS = (
-    "to_representation",
-    "get_attribute",
-    "bind",
-    "fields",
-    "_readable_fields",
-    "data",
-    "__getattribute__",
-    "__getattr__",
-)
-_STOCK_MODULES = ("rest_framework.", "drf_eager.")
-
-
-def _is_stock(cls: type) -> bool:
-    return cls is object or cls.__module__.startswith(_STOCK_MODULES)
-
-
-def is_stock_class(cls: type, hooks: Sequence[str] = FIELD_HOOKS) -> bool:
-    """Return whether drf_eager knows exactly what an instance of the field or
-    serializer class `cls` reads: no class of its MRO but DRF's and drf_eager's own
-    overrides one of `hooks` (FIELD_HOOKS, VALUE_HOOKS or SERIALIZER_HOOKS).
-
-    The planner prunes columns only on this proof: a field it does not know makes its
-    serializer's rows, and what is JOINed to them, load every column unless it
-    declares what it reads with a `requires` attribute. A method of such a class
-    decorated with @requires counts as declared, not as an override.
-    """
-    for klass in cls.__mro__:
-        if _is_stock(klass):
-            continue
-        for name in hooks:
-            if name in klass.__dict__ and declared_requires(klass.__dict__[name]) is None:
-                return False
-    return True
-
-
-def hook_requires(cls: type, hooks: Sequence[str] = FIELD_HOOKS) -> tuple[str, ...] | None:
-    """Return what the overrides of `hooks` in the MRO of `cls` declared with
-    @requires, together, or None when none declared anything."""
-    found: list[str] | None = None
-    for klass in cls.__mro__:
-        if _is_stock(klass):
-            continue
-        for name in hooks:
-            declared = declared_requires(klass.__dict__.get(name))
-            if declared is not None:
-                found = [*(found or []), *(path for path in declared if path not in (found or []))]
-    return None if found is None else tuple(found)
-
 
 _CACHE_ATTR = "_drf_eager_schema"
 
@@ -245,7 +141,7 @@ class FieldSpec:
         if requires is None:
             requires = getattr(field, "requires", None)
         if requires is None and not isinstance(field, serializers.BaseSerializer):
-            requires = hook_requires(type(field))
+            requires = hook_requires(type(field), COLUMNS_FIELD)
         self.requires = tuple(requires) if requires is not None else None
 
     def __repr__(self) -> str:
@@ -425,10 +321,11 @@ class SerializerSchema:
         self.label = serializer_class.__name__
         meta = getattr(serializer_class, "Meta", None)
         self.model: type[models.Model] | None = getattr(meta, "model", None)
-        # Whether the serializer serializes its fields as DRF does (see is_stock_class),
-        # else what its own to_representation() and co. declared with @requires.
-        self.is_stock = is_stock_class(serializer_class, SERIALIZER_HOOKS)
-        self.hook_requires = hook_requires(serializer_class, SERIALIZER_HOOKS)
+        # Whether the serializer serializes its fields as DRF does (see
+        # stock.COLUMNS_SERIALIZER), else what its own to_representation() and co.
+        # declared with @requires.
+        self.is_stock = COLUMNS_SERIALIZER.allows(serializer_class)
+        self.hook_requires = hook_requires(serializer_class, COLUMNS_SERIALIZER)
         self.extras = _extra_specs(serializer_class)
         instance = serializer_class(context={})
         instance._eager_introspecting = True  # type: ignore[attr-defined]

@@ -31,6 +31,7 @@ from .shape import (
     build_request,
     resolve,
 )
+from .stock import PRUNED_SERIALIZER
 
 __all__ = [
     "SHAPE_CONTEXT_KEY",
@@ -167,19 +168,10 @@ def _eager_class(serializer_class: type) -> type:
     return eager
 
 
-def _own_to_representation(serializer_class: type) -> bool:
-    # A class of the user's (not DRF's) that defines to_representation().
-    return any(
-        "to_representation" in vars(klass)
-        for klass in serializer_class.__mro__
-        if klass is not object and not klass.__module__.startswith("rest_framework.")
-    )
-
-
 def _check_prunable(serializer_class: type, shape: Shape, name: str) -> None:
     """Refuse to prune a plain nested serializer with a to_representation() of its own:
     it may read a key pruning leaves out (a KeyError, a 500). All its fields are fine."""
-    if not _own_to_representation(serializer_class):
+    if PRUNED_SERIALIZER.allows(serializer_class):
         return
     defaults = get_schema(_eager_class(serializer_class)).defaults
     if set(defaults) <= set(shape.fields):

@@ -46,7 +46,8 @@ from .serializers import (
 )
 from .settings import LIMITS, eager_settings
 from .shape import Shape, ShapeError, ShapeRequest, build_request
-from .verify import first_difference, is_stock_paginator, is_stock_renderer, report, uncounted
+from .stock import is_stock_paginator, is_stock_renderer
+from .verify import first_difference, report, uncounted
 from .verify import verifying as _verifying
 
 if TYPE_CHECKING:  # pragma: no cover
