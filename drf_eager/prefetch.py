@@ -15,7 +15,7 @@ from django.db.models.query import ModelIterable
 from rest_framework import relations, serializers
 
 from .computed import Computed, RelatedQueryset
-from .grouped import Grouped, Grouping, declared_grouping
+from .grouped import Grouped, Grouping
 from .schema import (
     COLUMN,
     GENERIC_FK,
@@ -29,6 +29,7 @@ from .schema import (
 )
 from .shape import Shape
 from .stock import COLUMNS_FIELD, COLUMNS_SERIALIZER, COLUMNS_VALUE, declared_requires
+from .validation import declared_grouping
 
 __all__ = ["RelatedQuerysetGetter", "keep_row_order", "prefetch_queryset", "within"]
 

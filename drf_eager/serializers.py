@@ -21,7 +21,7 @@ from .exceptions import InvalidShape, RowBudget
 from .grouped import Grouped
 from .prefetch import prefetch_queryset, within
 from .schema import TO_MANY, TO_ONE, get_schema
-from .settings import eager_settings
+from .settings import UnknownFields, eager_settings
 from .shape import (
     SHAPE_CONTEXT_KEY,
     Level,
@@ -73,7 +73,7 @@ def resolve_request(
     drf_eager.permissions.PermittedLevel). Raise ShapeError naming every bad path.
     """
     if ignore_unknown is None:
-        ignore_unknown = eager_settings.UNKNOWN_FIELDS == "ignore"
+        ignore_unknown = eager_settings.UNKNOWN_FIELDS is UnknownFields.IGNORE
     schema = get_schema(serializer_class)
     if request.is_empty():
         return schema.default_shape
@@ -166,6 +166,13 @@ def _eager_class(serializer_class: type) -> type:
         )
         _eager_classes[serializer_class] = eager
     return eager
+
+
+def is_generated(serializer_class: type) -> bool:
+    """Whether drf_eager made `serializer_class`: the subclass with the mixin of a nested
+    serializer that has none (the system checks check the serializer itself)."""
+    # Made with the bases (EagerFieldsSerializerMixin, the nested serializer).
+    return _eager_classes.get(serializer_class.__bases__[-1]) is serializer_class
 
 
 def _check_prunable(serializer_class: type, shape: Shape, name: str) -> None:
