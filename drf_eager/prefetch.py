@@ -14,7 +14,7 @@ from django.db.models.expressions import OrderBy
 from django.db.models.query import ModelIterable
 from rest_framework import relations, serializers
 
-from .computed import Computed, RelatedQueryset
+from .computed import Computed
 from .grouped import Grouped, Grouping
 from .schema import (
     COLUMN,
@@ -34,7 +34,9 @@ from .validation import declared_grouping
 __all__ = ["RelatedQuerysetGetter", "keep_row_order", "prefetch_queryset", "within"]
 
 #: `(model, path) -> QuerySet`: the queryset a relation's rows are loaded from,
-#: before the planner adds its own loading. `path` is the serializer field path.
+#: before the planner adds its own loading: the view's get_related_queryset(). `path`
+#: is the serializer field path. A computed field is given it with its level's path
+#: bound (see Computed.modify_queryset()).
 RelatedQuerysetGetter = Callable[[type[models.Model], str], QuerySet[Any]]
 
 SEP = "__"
@@ -60,7 +62,9 @@ def within(queryset: QuerySet[Any], scope: QuerySet[Any]) -> QuerySet[Any]:
     return restricted
 
 
-def _at_path(getter: RelatedQuerysetGetter, path: str) -> RelatedQueryset:
+def _at_path(
+    getter: RelatedQuerysetGetter, path: str
+) -> Callable[[type[models.Model]], QuerySet[Any]]:
     # What a computed field at `path` gets: the view's hook with the path bound.
     return lambda model: getter(model, path)
 

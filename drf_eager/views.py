@@ -36,7 +36,7 @@ from .permissions import (
     permitted_level,
     without_paths,
 )
-from .prefetch import prefetch_queryset
+from .prefetch import RelatedQuerysetGetter, prefetch_queryset
 from .schema import SerializerSchema, get_schema
 from .serializers import (
     BUDGET_CONTEXT_KEY,
@@ -442,7 +442,7 @@ class EagerFieldsViewMixin:
             grouped=self.get_eager_grouped(),
         )
 
-    def _related_querysets(self) -> Callable[[type[models.Model], str], QuerySet[Any]]:
+    def _related_querysets(self) -> RelatedQuerysetGetter:
         # get_related_queryset(), asked once per relation and request: the plan and the
         # fast path share what it returns.
         cache: dict[tuple[type[models.Model], str], QuerySet[Any]]
