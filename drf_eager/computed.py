@@ -21,7 +21,7 @@ from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from rest_framework import serializers
 
-__all__ = ["Computed", "CountOf", "Exists", "field_path"]
+__all__ = ["Computed", "CountOf", "Exists"]
 
 
 class Computed(serializers.Field):  # type: ignore[type-arg]

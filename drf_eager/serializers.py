@@ -9,7 +9,7 @@ from typing import Any, cast
 from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.db.models.query import get_prefetcher, prefetch_related_objects
-from django.utils.functional import classproperty
+from django.utils.functional import classproperty as classproperty
 from rest_framework import serializers
 from rest_framework.fields import Field, SkipField
 from rest_framework.relations import PKOnlyObject
@@ -22,8 +22,8 @@ from .grouped import Grouped
 from .prefetch import prefetch_queryset, within
 from .schema import TO_MANY, TO_ONE, get_schema
 from .settings import UnknownFields, eager_settings
+from .shape import SHAPE_CONTEXT_KEY as SHAPE_CONTEXT_KEY  # imported from here by views, fast
 from .shape import (
-    SHAPE_CONTEXT_KEY,
     Level,
     Shape,
     ShapeError,
@@ -33,16 +33,13 @@ from .shape import (
 )
 from .stock import PRUNED_SERIALIZER
 
+# Also importable from here, not ours: Django's classproperty, for `extra` declared as
+# one (drf-eager-fields' idiom, which lets serializers import each other lazily).
 __all__ = [
-    "SHAPE_CONTEXT_KEY",
     "EagerFieldsModelSerializer",
     "EagerFieldsSerializer",
     "EagerFieldsSerializerMixin",
-    "classproperty",
     "prepare",
-    "resolve_params",
-    "resolve_request",
-    "shape_from_context",
 ]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["DEFAULTS", "LIMITS", "FastPathVerify", "UnknownFields", "eager_settings"]
+__all__ = ["DEFAULTS", "FastPathVerify", "UnknownFields", "eager_settings"]
 
 
 class UnknownFields(str, Enum):

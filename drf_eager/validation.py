@@ -44,8 +44,11 @@ __all__ = [
     "declaration_errors",
     "declared_grouping",
     "extra_errors",
+    "is_limit",
+    "serializer_class_of",
     "settings_errors",
     "view_errors",
+    "view_without_request",
 ]
 
 #: What a view hook written for a request (get_serializer_class(),
