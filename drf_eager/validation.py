@@ -2,10 +2,12 @@
 serializer's `extra` and what it names (E010-E019), and a view's defaults, limits and
 `eager_grouped` (E020-E023).
 
-Each check returns DeclarationError objects (a message, the check id and a hint), which
-drf_eager.checks registers as system checks; the same errors are raised where the
-declaration is first used (get_schema(), a view's first request), so a project that does
-not run the checks still learns of them.
+Each function returns DeclarationError objects (a message, the check id and a hint),
+which drf_eager.checks reports as system checks. A mistake that makes a declaration
+unusable is also raised where the declaration is first used (get_schema() raises the
+first of extra_errors(), the planner what declared_grouping() finds, a setting's
+accessor a bad Enum value), so a project that does not run the checks still learns of
+it; the others are declarations the planner ignores, which only the checks find.
 """
 
 from __future__ import annotations
