@@ -16,8 +16,9 @@ from shop.management.commands.seed_demo import seed
 
 from drf_eager import EagerFieldsViewMixin
 from drf_eager.fast import FastQuery
-from tests import models, serializers, test_fuzz
-from tests.test_fuzz import (
+from tests import models, serializers
+from tests.security import test_fuzz
+from tests.security.test_fuzz import (
     ENDPOINTS,
     fuzz_settings,
     request_has_known_bug,

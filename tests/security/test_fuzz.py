@@ -178,7 +178,7 @@ def test_every_eager_endpoint_is_fuzzed():
     covered = {(endpoint.view_class, False) for endpoint in ENDPOINTS}
     covered |= {endpoint.detail_route for endpoint in ENDPOINTS if endpoint.model}
     routes = _eager_routes(get_resolver().url_patterns)
-    # The zoo (tests/zoo/, tests/test_zoo.py) is a differential test of its own: each of
+    # The zoo (tests/zoo/, tests/zoo/test_zoo.py) is a differential test of its own: each of
     # its views is compared with the DRF path by its tests, on its own data.
     routes = {route for route in routes if not route[0].__module__.startswith("tests.zoo.")}
     assert routes == covered
@@ -242,7 +242,7 @@ class FuzzData:
 def fuzz_data(db, settings) -> FuzzData:
     """Two parent rows per endpoint (built once per test function, not per example).
 
-    Lists are served by the DRF path, which the fuzzing is after; tests/test_fast_views.py
+    Lists are served by the DRF path, which the fuzzing is after; tests/fast/test_views.py
     checks that the fast path serves the same bytes."""
     settings.DRF_EAGER = {**settings.DRF_EAGER, "FAST_PATH": False}
     build_shop(2)

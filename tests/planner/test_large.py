@@ -1,7 +1,7 @@
 """A list of many parents (issue: 50,000 customers with two to-many relations and a
 forward foreign key) in a fixed number of queries. Opt-in, as it takes a while:
 
-    DRF_EAGER_LARGE=50000 DB=postgres python -m pytest tests/test_large.py -s
+    DRF_EAGER_LARGE=50000 DB=postgres python -m pytest tests/planner/test_large.py -s
 """
 
 from __future__ import annotations

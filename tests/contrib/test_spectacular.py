@@ -517,7 +517,7 @@ def test_drf_schema_generator_without_a_request():
 
 
 def run(code: str) -> str:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=root
     )

@@ -265,17 +265,17 @@ def test_has_access_can_be_overridden(rf, settings):
 
 
 def test_routes_without_get_are_left_out():
-    assert endpoints("tests.test_explorer") == [
+    assert endpoints("tests.contrib.test_explorer") == [
         {
             "path": "/plain/",
-            "view": "tests.test_explorer.PlainSerializerView",
+            "view": "tests.contrib.test_explorer.PlainSerializerView",
             "action": None,
-            "serializer": "tests.test_explorer.PlainSerializer",
+            "serializer": "tests.contrib.test_explorer.PlainSerializer",
         }
     ]
 
 
-@pytest.mark.urls("tests.test_explorer")
+@pytest.mark.urls("tests.contrib.test_explorer")
 def test_a_serializer_without_the_mixin(rf):
     seed(customers=1)
     result = run_request(rf.get("/"), "/plain/")
