@@ -11,8 +11,6 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 from rest_framework import generics, viewsets
 from rest_framework.test import APIRequestFactory
-from shop.examples import EXAMPLE_REQUESTS, run
-from shop.management.commands.seed_demo import seed
 
 from drf_eager import EagerFieldsViewMixin
 from drf_eager.fast import FastQuery
@@ -40,35 +38,6 @@ def served(monkeypatch):
 
     monkeypatch.setattr(FastQuery, "serialize", serialize)
     return calls
-
-
-def run_both(example):
-    with override_settings(DRF_EAGER={"STRICT": True, "FAST_PATH": False}):
-        drf = run(example)
-    fast = run(example)
-    return drf, fast
-
-
-# ------------------------------------------------------------ the example requests
-
-
-@pytest.mark.parametrize("example", EXAMPLE_REQUESTS, ids=lambda e: e.url)
-def test_every_example_request_is_the_same_on_both_paths(example, db):
-    seed(customers=12)
-    drf, fast = run_both(example)
-    assert fast["status"] == drf["status"] == example.status
-    assert fast["data"] == drf["data"]
-    assert json.dumps(fast["data"]) == json.dumps(drf["data"])  # keys in the same order
-    assert fast["queries"] == drf["queries"] == example.queries, "\n".join(fast["sql"])
-
-
-def test_the_example_lists_are_served_by_the_fast_path(db, served):
-    seed(customers=5)
-    by_url = {e.url: e for e in reversed(EXAMPLE_REQUESTS) if e.status == 200 and not e.body}
-    for url in ("/api/customers/?extra=orders.article,countries", "/api/customers/"):
-        before = len(served)
-        assert run(by_url[url])["status"] == 200
-        assert len(served) == before + 1, url
 
 
 # ---------------------------------------------------------------- generated shapes
