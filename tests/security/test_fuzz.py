@@ -1,8 +1,9 @@
 """API-level fuzzing (issue 5, item 7): no request parameters or GET body ever make an
 endpoint answer with a 5xx or raise.
 
-Every list and detail endpoint of the example API (`/api/...`), of the library's test views
-and of the secured views (`/secure/...`) gets random requests built from:
+Every list and detail endpoint of the library's test views, of the secured views
+(`/secure/...`) and of the test apps gets random requests built from (the example API's get
+the same tests, with its own endpoints and data, in example/shop/tests/test_fuzz.py):
 
 - valid-looking paths walked from the real serializers (`get_schema(...).default_fields`,
   `.extra_fields`, `.nested(name)`), printed as dotted paths, slashes, partial responses
@@ -28,13 +29,11 @@ Run time is bounded by `max_examples`; the whole file takes seconds on SQLite.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -49,7 +48,6 @@ from django.urls import URLResolver, get_resolver, resolve
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
-from shop import models as shop
 
 from drf_eager import EagerFieldsViewMixin, prepare
 from drf_eager.exceptions import QueryDuringSerialization
@@ -78,6 +76,9 @@ class Endpoint:
     #: Every valid shape is a 200 for an anonymous client (no guarded extras, no tight
     #: per-view limits).
     open: bool = True
+    #: Adds that many parent rows, with all their related rows, for the query-count
+    #: property; None for the test apps' own (see add_parent_rows()).
+    more_rows: Callable[[int], None] | None = None
 
     @property
     def view_class(self) -> type:
@@ -86,10 +87,6 @@ class Endpoint:
     @property
     def schema(self) -> SerializerSchema:
         return get_schema(self.view_class.serializer_class)
-
-    @property
-    def is_shop(self) -> bool:
-        return self.url.startswith("/api/")
 
     @property
     def is_style(self) -> bool:
@@ -107,16 +104,6 @@ class Endpoint:
 
 
 ENDPOINTS = [
-    # The example API (example/shop/urls.py).
-    Endpoint("/api/countries/", shop.Country),
-    Endpoint("/api/customers/", shop.Customer),
-    Endpoint("/api/articles/", shop.Article),
-    Endpoint("/api/orders/", shop.Order),
-    Endpoint("/api/order-details/", shop.Order),
-    Endpoint("/api/customer-summaries/", None, router=False),
-    Endpoint("/api/customer-orders/", None, router=False),
-    Endpoint("/api/regions/", shop.Country),
-    Endpoint("/api/contacts/", shop.Customer, open=False),  # `email`: logged-in users only
     # The library's test views (tests/urls_library.py).
     Endpoint("/books/", library.Book),
     Endpoint("/paginated-books/", library.Book),
@@ -184,41 +171,14 @@ def test_every_eager_endpoint_is_fuzzed():
 # ------------------------------------------------------------------------------- data
 
 
-#: The code of soft-deleted orders: no response may ever show it.
+#: The code of soft-deleted rows (the example's orders): no response may ever show it.
 DELETED = "CANARY-DELETED"
-
-
-def build_shop(customers: int) -> None:
-    """`customers` customers, each in every country of this batch (one per customer), with
-    a profile, two articles and an order of each (and a soft-deleted order): every relation
-    of the example API is non-empty at every level, so the planned queries all run
-    whatever the batch size."""
-    start = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
-    countries = [shop.Country.objects.create(name=f"country{i}") for i in range(customers)]
-    for i in range(customers):
-        customer = shop.Customer.objects.create(name=f"customer{i}")
-        customer.countries.set(countries)
-        shop.CustomerProfile.objects.create(customer=customer, vip=bool(i % 2), notes=f"n{i}")
-        for j in range(2):
-            article = shop.Article.objects.create(
-                code=f"A{i}{j}", name=f"article{i}-{j}", price=Decimal("1.50"), customer=customer
-            )
-            shop.Order.objects.create(
-                code=f"O{i}{j}",
-                created_at=start + datetime.timedelta(days=i, hours=j),
-                customer=customer,
-                article=article,
-            )
-        # Soft-deleted: the default manager hides it at every level.
-        shop.Order.all_objects.create(
-            code=DELETED, created_at=start, customer=customer, article=article, deleted=True
-        )
 
 
 def add_parent_rows(endpoint: Endpoint) -> None:
     """Three more parent rows (with all their related rows) for `endpoint`'s app."""
-    if endpoint.is_shop:
-        build_shop(3)
+    if endpoint.more_rows is not None:
+        endpoint.more_rows(3)
     elif endpoint.url.startswith("/tenancy/"):
         build_tenancy(3)
     elif endpoint.is_style:
@@ -233,6 +193,22 @@ class FuzzData:
     pks: dict[type, Any]
     #: A test client per user: anonymous, a member and a staff user.
     clients: dict[str, APIClient]
+    #: The endpoints the tests draw from.
+    endpoints: list[Endpoint]
+
+
+def make_fuzz_data(endpoints: list[Endpoint]) -> FuzzData:
+    """The FuzzData of `endpoints`, once their rows are built."""
+    models = {endpoint.model for endpoint in endpoints if endpoint.model is not None}
+    pks = {
+        model: model._default_manager.order_by("pk").values_list("pk", flat=True)[0]
+        for model in models
+    }
+    clients = {"anonymous": APIClient()}
+    for name, staff in (("member", False), ("admin", True)):
+        clients[name] = APIClient()
+        clients[name].force_authenticate(User.objects.create(username=name, is_staff=staff))
+    return FuzzData(pks, clients, endpoints)
 
 
 @pytest.fixture
@@ -242,22 +218,12 @@ def fuzz_data(db, settings) -> FuzzData:
     Lists are served by the DRF path, which the fuzzing is after; tests/fast/test_views.py
     checks that the fast path serves the same bytes."""
     settings.DRF_EAGER = {**settings.DRF_EAGER, "FAST_PATH": False}
-    build_shop(2)
     build_library(2)
     build_tenancy(2)
     style_data.build_readme()
     # Warm ContentType's cache, so a generic relation costs the same in every request.
     ContentType.objects.get_for_model(library.Book)
-    models = {endpoint.model for endpoint in ENDPOINTS if endpoint.model is not None}
-    pks = {
-        model: model._default_manager.order_by("pk").values_list("pk", flat=True)[0]
-        for model in models
-    }
-    clients = {"anonymous": APIClient()}
-    for name, staff in (("member", False), ("admin", True)):
-        clients[name] = APIClient()
-        clients[name].force_authenticate(User.objects.create(username=name, is_staff=staff))
-    return FuzzData(pks, clients)
+    return make_fuzz_data(ENDPOINTS)
 
 
 # -------------------------------------------------------------------- valid shapes
@@ -832,7 +798,7 @@ def send(data: FuzzData, request: Request) -> tuple[Any, list[str]]:
 @st.composite
 def target(draw: Any, data: FuzzData) -> tuple[Endpoint, str]:
     """An endpoint and one of its paths: the list, a detail, a format suffix."""
-    endpoint = draw(st.sampled_from(ENDPOINTS))
+    endpoint = draw(st.sampled_from(data.endpoints))
     path = endpoint.url
     if endpoint.model is not None and draw(st.booleans()):
         odd = ["0", "-1", "1e3", "abc", " 1", "1 ", "٣"]
@@ -1027,11 +993,10 @@ def test_random_get_bodies_never_give_a_5xx(fuzz_data, draw):
 
 
 def database_state() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the test apps' tables, to compare before and after a write."""
+    """Every row of every table, to compare before and after a write."""
     return {
         model._meta.label: list(model._base_manager.order_by("pk").values_list())
         for model in apps.get_models()
-        if model._meta.app_label in ("tests", "shop", "tenancy")
     }
 
 
@@ -1081,8 +1046,6 @@ def test_a_refused_write_with_a_shape_changes_nothing(fuzz_data, draw):
 
 # ------------------------------------------------------------------ query counts
 
-COUNTED_ENDPOINTS = ENDPOINTS
-
 
 @st.composite
 def valid_request(draw: Any, endpoint: Endpoint) -> Request:
@@ -1102,7 +1065,7 @@ def test_query_count_does_not_depend_on_the_number_of_rows(fuzz_data, draw):
     """For a valid shape, a list costs as many queries with 2 parent rows as with 5
     (3 more, with all their related rows, added in a savepoint rolled back after);
     and the rows that were there are served the same."""
-    endpoint = draw.draw(st.sampled_from(COUNTED_ENDPOINTS), label="endpoint")
+    endpoint = draw.draw(st.sampled_from(fuzz_data.endpoints), label="endpoint")
     request = draw.draw(valid_request(endpoint), label="request")
     response, queries = send(fuzz_data, request)
     before = check_response(endpoint, request, response, queries)
