@@ -1,5 +1,5 @@
 """Serializers with guarded extras and views with limits of their own, for
-tests/test_security.py."""
+tests/security/test_hostile_requests.py."""
 
 from __future__ import annotations
 

@@ -20,8 +20,5 @@ urlpatterns = [
     path("zoo/", include("tests.zoo.urls")),
     path("tenancy/", include("tests.tenancy.urls")),
     path("eager-fields-style/", include("tests.eager_fields_style.urls")),
-    # The example's index is "/" and its API is under "api/"; the library's own
-    # test views take the other paths.
-    path("", include("shop.urls")),
     path("", include("tests.urls_library")),
 ]

@@ -23,8 +23,8 @@ urlpatterns = [
     path("book-api/", views.BookAPIView.as_view()),
 ]
 
-# Integrations (tests/test_integrations.py): django-filter, search, ordering and the three
-# paginators.
+# Integrations (tests/drf/test_filters_and_pagination.py): django-filter, search, ordering
+# and the three paginators.
 integrations = DefaultRouter()
 integrations.include_root_view = False
 integrations.register("filter-books", views.FilteredBookViewSet, basename="filter-book")
@@ -35,8 +35,8 @@ integrations.register(
 )
 urlpatterns += [path("", include(integrations.urls))]
 
-# ViewSets: the URLconf of tests/test_viewsets.py, and only of it (its per-action defaults,
-# extra routes and renamed parameters are not what tests/test_fuzz.py expects of a view).
+# ViewSets: the URLconf of tests/drf/test_viewsets.py, and only of it (its per-action defaults,
+# extra routes and renamed parameters are not what tests/security/test_fuzz.py expects of a view).
 viewsets_router = DefaultRouter()
 viewsets_router.include_root_view = False
 viewsets_router.register("action-authors", views.AuthorActionViewSet, basename="action-author")

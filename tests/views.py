@@ -84,7 +84,7 @@ class BookAPIView(EagerFieldsAPIView):
         return Response(self.get_serializer(queryset, many=True).data)
 
 
-# Integrations (tests/test_integrations.py): django-filter, DRF's SearchFilter and
+# Integrations (tests/drf/test_filters_and_pagination.py): django-filter, DRF's SearchFilter and
 # OrderingFilter, and the three DRF paginators, with shaped responses.
 
 from django_filters.rest_framework import DjangoFilterBackend  # noqa: E402
@@ -145,7 +145,7 @@ class CursorOrderingBookViewSet(CursorBookViewSet):
     ordering = ["isbn"]
 
 
-# ViewSets (tests/test_viewsets.py): defaults per action, @action routes, renamed parameters.
+# ViewSets (tests/drf/test_viewsets.py): defaults per action, @action routes, renamed parameters.
 
 from rest_framework.decorators import action  # noqa: E402
 from rest_framework.response import Response  # noqa: E402

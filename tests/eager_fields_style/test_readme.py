@@ -460,7 +460,7 @@ def test_the_migration_guide_gives_this_block():
 def test_prefetch_for_simple_fields_next_to_the_planned_relation(readme, order, query):
     """Issue 12.2: the property's Prefetch("countries") and the extra `countries` (whose
     plan loads only `id`) share one query, which loads every column the property reads.
-    Found by tests/test_fast_views.py's generated shapes."""
+    Found by tests/fast/test_views.py's generated shapes."""
     view = view_of(views.CustomerList, order)
     status, data, queries = call(view, "GET", f"/customers/?{query}")
     assert (status, data) == (

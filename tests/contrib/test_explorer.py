@@ -14,9 +14,6 @@ from django.test import Client, RequestFactory
 from django.urls import include, path
 from rest_framework import generics, serializers, viewsets
 from rest_framework.routers import SimpleRouter
-from shop import serializers as shop
-from shop.management.commands.seed_demo import seed
-from shop.models import Customer
 
 from drf_eager import EagerFieldsViewMixin
 from drf_eager.contrib.explorer import (
@@ -27,16 +24,19 @@ from drf_eager.contrib.explorer import (
     run_request,
     schema_json,
 )
+from tests import models
+from tests import serializers as lib
+from tests.conftest import build_library
 
 pytestmark = pytest.mark.django_db
 
 
 class CreateOnly(EagerFieldsViewMixin, generics.CreateAPIView):  # type: ignore[type-arg]
-    serializer_class = shop.CustomerSerializer
+    serializer_class = lib.AuthorSerializer
 
 
 class WriteOnly(EagerFieldsViewMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
-    serializer_class = shop.OrderSerializer
+    serializer_class = lib.BookSerializer
 
     def create(self, request: Any) -> Any:
         raise NotImplementedError
@@ -44,12 +44,12 @@ class WriteOnly(EagerFieldsViewMixin, viewsets.GenericViewSet):  # type: ignore[
 
 class PlainSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
-        model = Customer
+        model = models.Author
         fields = ["name"]
 
 
 class PlainSerializerView(EagerFieldsViewMixin, generics.ListAPIView):  # type: ignore[type-arg]
-    queryset = Customer.objects.all()
+    queryset = models.Author.objects.all()
     serializer_class = PlainSerializer
 
 
@@ -60,7 +60,7 @@ urlpatterns = [
     path("create-only/", CreateOnly.as_view()),
     path("plain/", PlainSerializerView.as_view()),
     path("", include(_router.urls)),
-    path("summaries/", generics.ListAPIView.as_view(serializer_class=shop.CustomerSerializer)),
+    path("summaries/", generics.ListAPIView.as_view(serializer_class=lib.AuthorSerializer)),
 ]
 
 
@@ -78,18 +78,18 @@ def debug(settings):
 
 def test_it_answers_404_unless_debug(client, settings):
     settings.DEBUG = False
-    for page in ("", "endpoints/", "schema/", "run/?url=/api/customers/", "explorer.js"):
+    for page in ("", "endpoints/", "schema/", "run/?url=/authors/", "explorer.js"):
         assert client.get("/eager-explorer/" + page).status_code == 404, page
     # Mounted with allow_without_debug=True, it answers all the same.
     assert client.get("/eager-explorer-open/").status_code == 200
 
 
 def test_the_page_and_its_files(client, debug):
-    response = client.get("/eager-explorer/", {"url": "/api/customers/?extra=orders"})
+    response = client.get("/eager-explorer/", {"url": "/authors/?extra=books"})
     html = response.content.decode()
     assert response.status_code == 200
     assert '<script src="explorer.js"></script>' in html
-    assert 'data-initial="/api/customers/?extra=orders"' in html
+    assert 'data-initial="/authors/?extra=books"' in html
     # Escaped: the page is a template, its initial values come from the query string.
     html = client.get("/eager-explorer/", {"body": '{"a": "<b>"}'}).content.decode()
     assert 'data-initial-body="{&quot;a&quot;: &quot;&lt;b&gt;&quot;}"' in html
@@ -103,18 +103,18 @@ def test_the_page_and_its_files(client, debug):
 
 def test_endpoints_are_the_get_routes_of_eager_views(client, debug):
     found = {e["path"]: e for e in get_json(client, "/eager-explorer/endpoints/")["endpoints"]}
-    assert found["/api/customers/"] == {
-        "path": "/api/customers/",
-        "view": "shop.views.CustomerViewSet",
+    assert found["/authors/"] == {
+        "path": "/authors/",
+        "view": "tests.views.AuthorViewSet",
         "action": "list",
-        "serializer": "shop.serializers.CustomerSerializer",
+        "serializer": "tests.serializers.AuthorSerializer",
     }
-    assert found["/api/customers/{pk}/"]["action"] == "retrieve"
-    assert found["/api/customer-summaries/"] == {
-        "path": "/api/customer-summaries/",
-        "view": "shop.views.CustomerSummaryView",
+    assert found["/authors/{pk}/"]["action"] == "retrieve"
+    assert found["/book-defaults/"] == {
+        "path": "/book-defaults/",
+        "view": "tests.views.BookDefaultsView",
         "action": None,
-        "serializer": "shop.serializers.CustomerSummarySerializer",
+        "serializer": "tests.serializers.BookSerializer",
     }
     # No format-suffix duplicates, no view without the mixin, no explorer page.
     assert not [path for path in found if "format" in path or "explorer" in path]
@@ -124,69 +124,67 @@ def test_endpoints_are_the_get_routes_of_eager_views(client, debug):
 
 def test_the_schema_of_a_serializer(client, debug):
     data = get_json(
-        client, "/eager-explorer/schema/", serializer="shop.serializers.CustomerSerializer"
+        client, "/eager-explorer/schema/", serializer="tests.serializers.AuthorSerializer"
     )
-    assert data["root"] == "shop.serializers.CustomerSerializer"
+    assert data["root"] == "tests.serializers.AuthorSerializer"
     assert data["max_depth"] == 3
     assert data["params"] == {"extra": "extra", "fields": "fields", "exclude": "exclude"}
-    customer = data["serializers"]["shop.serializers.CustomerSerializer"]
-    assert customer["defaults"] == [
+    author = data["serializers"]["tests.serializers.AuthorSerializer"]
+    assert author["defaults"] == [
         {"name": "id", "nested": None},
         {"name": "name", "nested": None},
     ]
-    assert {"name": "orders", "nested": "shop.serializers.OrderSerializer"} in customer["extras"]
-    order = data["serializers"]["shop.serializers.OrderSerializer"]
-    # A cycle (customer -> orders -> customer) refers back to the same entry.
-    assert {"name": "customer", "nested": "shop.serializers.CustomerSerializer"} in order["extras"]
-    assert data == json.loads(json.dumps(schema_json(shop.CustomerSerializer)))
+    assert {"name": "books", "nested": "tests.serializers.BookSerializer"} in author["extras"]
+    book = data["serializers"]["tests.serializers.BookSerializer"]
+    # A cycle (author -> books -> author) refers back to the same entry.
+    assert {"name": "author", "nested": "tests.serializers.AuthorSerializer"} in book["extras"]
+    assert data == json.loads(json.dumps(schema_json(lib.AuthorSerializer)))
     response = client.get("/eager-explorer/schema/", {"serializer": "nope.Serializer"})
     assert response.status_code == 404
     assert response.json() == {"error": "No endpoint uses this serializer."}
 
 
 def test_run_a_list_on_the_fast_path(client, debug):
-    seed(customers=3)
-    url = "/api/customers/?fields=name,orders.code"
+    build_library(3)
+    url = "/paginated-books/?limit=2&fields=title,reviews.rating"
     data = get_json(client, "/eager-explorer/run/", url=url)
     assert data["status"] == 200
     assert data["queries"] == 3
     assert len(data["sql"]) == 3
     assert data["sql"][0].startswith("SELECT COUNT(*)")
-    assert data["shape"] == "name,orders(code)"
+    assert data["shape"] == "title,reviews(rating)"
     assert data["plan"] == [
-        "shop.Customer",
-        "  only: id, name",
-        "  prefetch_related: orders",
-        "    shop.Order",
-        "      only: code, customer, id",
+        "tests.Book",
+        "  only: id, title",
+        "  prefetch_related: reviews",
+        "    tests.Review",
+        "      only: book, id, rating",
     ]
     assert data["path"] == "fast (values_list() rows, drf_eager.fast)"
-    assert data["view"] == "shop.views.CustomerViewSet"
+    assert data["view"] == "tests.views.PaginatedBookViewSet"
     assert data["action"] == "list"
-    assert data["data"]["count"] == 3
+    assert data["data"]["count"] == 6
     assert data["data"]["results"][0] == {
-        "name": "Mario 0",
-        "orders": [{"code": f"O000{j:02d}"} for j in range(7)],
+        "title": "book0-0",
+        "reviews": [{"rating": 2}, {"rating": 5}],
     }
 
 
 def test_run_with_a_json_body_on_the_drf_path(client, debug):
-    seed(customers=2)
-    customer = Customer.objects.order_by("pk")[0]
-    body = json.dumps({"fields": {"name": None, "orders": {"code": None}}})
-    data = get_json(
-        client, "/eager-explorer/run/", url=f"/api/customers/{customer.pk}/", body=body
-    )
+    build_library(2)
+    author = models.Author.objects.order_by("pk")[0]
+    body = json.dumps({"fields": {"name": None, "books": {"title": None}}})
+    data = get_json(client, "/eager-explorer/run/", url=f"/authors/{author.pk}/", body=body)
     assert (data["status"], data["queries"]) == (200, 2)
     assert data["data"] == {
-        "name": "Mario 0",
-        "orders": [{"code": f"O000{j:02d}"} for j in range(7)],
+        "name": "author0",
+        "books": [{"title": "book0-0"}, {"title": "book0-1"}],
     }
     assert data["path"] == "DRF (the fast path serves lists)"
 
 
 def test_run_a_bad_request_shows_the_400(client, debug):
-    data = get_json(client, "/eager-explorer/run/", url="/api/customers/?fields=name,,orders")
+    data = get_json(client, "/eager-explorer/run/", url="/authors/?fields=name,,books")
     assert data["status"] == 400
     assert data["data"] == {"fields": ["Expected a field name at position 6, found ','."]}
     assert (data["queries"], data["plan"], data["path"]) == (0, [], None)
@@ -200,20 +198,20 @@ def test_run_refuses_what_it_cannot_run(client, debug):
     assert error(url="/eager-explorer/") == (
         "/eager-explorer/ is not served by an EagerFieldsViewMixin view."
     )
-    assert error(url="/api/customers/", body="{nope").startswith("The body is not valid JSON")
-    response = client.get("/eager-explorer/run/", {"url": "api/customers/"})
+    assert error(url="/authors/", body="{nope").startswith("The body is not valid JSON")
+    response = client.get("/eager-explorer/run/", {"url": "authors/"})
     assert response.status_code == 400
     assert response.json() == {"error": "url must be a path, such as /api/items/."}
 
 
 def test_run_shows_an_exception_of_the_view(client, debug, monkeypatch):
-    from shop.views import CustomerViewSet
+    from tests.views import AuthorViewSet
 
     def broken(self: Any) -> Any:
         raise RuntimeError("the view is broken")
 
-    monkeypatch.setattr(CustomerViewSet, "get_queryset", broken)
-    data = get_json(client, "/eager-explorer/run/", url="/api/customers/")
+    monkeypatch.setattr(AuthorViewSet, "get_queryset", broken)
+    data = get_json(client, "/eager-explorer/run/", url="/authors/")
     assert data["error"] == "RuntimeError: the view is broken"
     assert "Traceback" in data["traceback"]
     assert data["queries"] == 0
@@ -221,8 +219,8 @@ def test_run_shows_an_exception_of_the_view(client, debug, monkeypatch):
 
 def test_run_as_the_user_of_the_page(client, debug):
     """The request runs with the page's Authorization header, and with its user."""
-    seed(customers=1)
-    url = "/api/contacts/?extra=email&fields=name,email"
+    build_library(1)
+    url = "/secure/authors/?extra=books&fields=name,books.title"  # `books`: signed-in users
     assert get_json(client, "/eager-explorer/run/", url=url)["status"] == 403
     User.objects.create_user("demo", password="demo")
     token = base64.b64encode(b"demo:demo").decode()
@@ -231,7 +229,9 @@ def test_run_as_the_user_of_the_page(client, debug):
     # Basic authentication reads the user: a query of the request's own, counted.
     assert (data["status"], data["queries"]) == (200, 3)
     assert "auth_user" in data["sql"][0]
-    assert data["data"]["results"] == [{"name": "Mario 0", "email": "mario0@example.com"}]
+    assert data["data"] == [
+        {"name": "author0", "books": [{"title": "book0-0"}, {"title": "book0-1"}]}
+    ]
 
     request = RequestFactory().get("/")
     request.user = User.objects.get(username="demo")
@@ -240,12 +240,12 @@ def test_run_as_the_user_of_the_page(client, debug):
 
 def test_a_serializer_class_that_needs_a_request():
     class NeedsRequest(generics.ListAPIView):  # type: ignore[type-arg]
-        serializer_class = shop.CustomerSerializer
+        serializer_class = lib.AuthorSerializer
 
         def get_serializer_class(self) -> Any:
-            return self.request.user and shop.OrderSerializer
+            return self.request.user and lib.BookSerializer
 
-    assert _serializer_class(NeedsRequest, NeedsRequest.as_view(), None) is shop.CustomerSerializer
+    assert _serializer_class(NeedsRequest, NeedsRequest.as_view(), None) is lib.AuthorSerializer
 
 
 def test_has_access_can_be_overridden(rf, settings):
@@ -265,31 +265,31 @@ def test_has_access_can_be_overridden(rf, settings):
 
 
 def test_routes_without_get_are_left_out():
-    assert endpoints("tests.test_explorer") == [
+    assert endpoints("tests.contrib.test_explorer") == [
         {
             "path": "/plain/",
-            "view": "tests.test_explorer.PlainSerializerView",
+            "view": "tests.contrib.test_explorer.PlainSerializerView",
             "action": None,
-            "serializer": "tests.test_explorer.PlainSerializer",
+            "serializer": "tests.contrib.test_explorer.PlainSerializer",
         }
     ]
 
 
-@pytest.mark.urls("tests.test_explorer")
+@pytest.mark.urls("tests.contrib.test_explorer")
 def test_a_serializer_without_the_mixin(rf):
-    seed(customers=1)
+    build_library(1)
     result = run_request(rf.get("/"), "/plain/")
     assert (result["status"], result["shape"], result["data"]) == (
         200,
         None,
-        [{"name": "Mario 0"}],
+        [{"name": "author0"}],
     )
     assert result["path"] == "DRF (no list was planned)"
 
 
 def test_a_response_that_is_not_json(client, debug):
-    seed(customers=1)
-    data = get_json(client, "/eager-explorer/run/", url="/api/customers/?format=api")
+    build_library(1)
+    data = get_json(client, "/eager-explorer/run/", url="/authors/?format=api")
     assert data["status"] == 200
     assert data["data"] is None
     assert data["content"].lstrip().startswith("<!DOCTYPE html>")

@@ -366,7 +366,7 @@ def test_to_one_with_its_own_queryset_beside_a_join(api, library):
 
 @pytest.fixture
 def drf_path(settings):
-    """Lists served by the DRF path, whose plan is tested here (tests/test_fast.py has
+    """Lists served by the DRF path, whose plan is tested here (tests/fast/test_differential.py has
     the fast path's)."""
     settings.DRF_EAGER = {**settings.DRF_EAGER, "FAST_PATH": False}
 

@@ -16,8 +16,8 @@ from drf_eager.shape import Shape
 from drf_eager.stock import is_stock_paginator, is_stock_renderer
 from drf_eager.testing import FastPathMismatch, verify_fast_path
 from drf_eager.verify import first_difference
-from tests.test_zoo import zoo  # noqa: F401 - the fixture
 from tests.zoo import models, serializers
+from tests.zoo.test_zoo import zoo  # noqa: F401 - the fixture
 
 
 @pytest.mark.parametrize(

@@ -707,7 +707,7 @@ def test_the_registered_check_finds_every_serializer_imported():
         errors = check_declarations()
         assert [(error.id, error.obj) for error in errors] == [("drf_eager.E013", misdeclared)]
         # Only the apps asked for: this class is in the `tests` app.
-        assert check_declarations(app_configs=[apps.get_app_config("shop")]) == []
+        assert check_declarations(app_configs=[apps.get_app_config("zoo")]) == []
         assert len(check_declarations(app_configs=[apps.get_app_config("tests")])) == 1
     finally:
         misdeclared.__qualname__ = "author_serializer.<locals>.Misdeclared"

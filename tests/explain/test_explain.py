@@ -11,6 +11,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.http import HttpResponse
+from django.urls import path
 
 from drf_eager.management.commands.explain_shape import Command
 from tests import models
@@ -170,8 +172,18 @@ def test_an_unknown_url():
         explain("/nope/")
 
 
+def index(request: Any) -> HttpResponse:
+    return HttpResponse("An index page.")
+
+
+#: The URLconf of test_a_view_without_the_mixin: a function view at "/".
+urlpatterns = [path("", index)]
+
+
+@pytest.mark.urls("tests.explain.test_explain")
 def test_a_view_without_the_mixin():
-    with pytest.raises(CommandError, match="/ is served by shop.views.index, which does not"):
+    message = "/ is served by tests.explain.test_explain.index, which does not"
+    with pytest.raises(CommandError, match=message):
         explain("/")
 
 
@@ -199,11 +211,11 @@ def test_the_host_of_the_links(small_library):
     body = json.loads(out.getvalue().split("Response body:\n", 1)[1])
     assert body["next"] == "http://api.example.com/paginated-books/?fields=title&limit=1&offset=1"
     out = StringIO()
-    call_command("explain_shape", f"https://shop.example.com{url}", "--response", stdout=out)
+    call_command("explain_shape", f"https://books.example.com{url}", "--response", stdout=out)
     assert out.getvalue().startswith(f"GET {url}\n")
     body = json.loads(out.getvalue().split("Response body:\n", 1)[1])
     assert (
-        body["next"] == "https://shop.example.com/paginated-books/?fields=title&limit=1&offset=1"
+        body["next"] == "https://books.example.com/paginated-books/?fields=title&limit=1&offset=1"
     )
 
 

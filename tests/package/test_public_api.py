@@ -17,7 +17,7 @@ import pytest
 
 import drf_eager
 
-API_PAGE = Path(__file__).parents[1] / "docs" / "api.md"
+API_PAGE = Path(__file__).parents[2] / "docs" / "api.md"
 
 PACKAGE = {
     "EagerFieldsSerializerMixin",
