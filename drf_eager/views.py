@@ -529,13 +529,13 @@ class EagerFieldsViewMixin:
             if not _is_stock_list(self):
                 return drf("the fast path serves lists")
             return drf("the fast path is off, or the response is not rendered as JSON")
+        if any(shape.has_path(path) for path in self.get_eager_grouped()):
+            return drf("the view loads a relation grouped: eager_grouped")
         serializer_class = self._eager_serializer_class()
         plan = compile_fast_plan(serializer_class, shape, using=base.db)
         if plan is None:
             refusal = fast_plan_refusal(serializer_class, shape, using=base.db)
             return drf(f"no fast plan: {refusal}")
-        if any(shape.has_path(path) for path in self.get_eager_grouped()):
-            return drf("the view loads a relation grouped: eager_grouped")
         try:
             query = plan.prepare(
                 base, related_queryset=self._related_querysets(), budget=self._row_budget()
