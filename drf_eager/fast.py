@@ -57,6 +57,7 @@ nothing); one it serves is the base of its relation, as in the planner.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -83,6 +84,7 @@ from rest_framework import relations, serializers
 from rest_framework.fields import Field, empty
 from rest_framework.settings import api_settings
 
+from .exceptions import RowBudget
 from .grouped import Grouped
 from .prefetch import RelatedQuerysetGetter, keep_row_order, within
 from .routing import read_database, stand_in
@@ -1166,6 +1168,8 @@ class FastPlan:
         self.model: type[models.Model] = root.model
         self.root = root
         self._env = env
+        # What one row of each query serves, for the response budget (see _Tally).
+        self.tallies = {id(query): _tally(query.node) for query in root.walk()}
 
     def __repr__(self) -> str:
         return f"<FastPlan {self.serializer_class.__name__} {self.query_count()} queries>"
@@ -1185,6 +1189,7 @@ class FastPlan:
         queryset: QuerySet[Any],
         *,
         related_queryset: RelatedQuerysetGetter | None = None,
+        budget: RowBudget | None = None,
     ) -> FastQuery:
         """Check `queryset` and the related querysets, and return the query to run.
 
@@ -1193,6 +1198,10 @@ class FastPlan:
         it defaults to the related model's default manager, as in the planner. Raise
         FastPathUnavailable, before any query, for a queryset the fast path cannot
         serve identically.
+
+        `budget` (MAX_ROWS) counts the objects the response serves, each nested object
+        where it is served, from each query's rows by parent key as they arrive (the
+        rows of a relation that loops back are served under every parent).
         """
         _check_queryset(queryset, self.model, "", sliced=True)
         # Receivers connect at any time: checked per response, not per plan.
@@ -1209,7 +1218,7 @@ class FastPlan:
             for relation in query.relations:
                 querysets[id(relation)] = base = _base_queryset(relation, bases, getter)
                 self._check_database(base)
-        return FastQuery(self, queryset.prefetch_related(None), querysets, self.env())
+        return FastQuery(self, queryset.prefetch_related(None), querysets, self.env(), budget)
 
     def _check_database(self, queryset: QuerySet[Any]) -> None:
         if not self.loose_integers and connections[queryset.db].vendor == "sqlite":
@@ -1299,7 +1308,49 @@ def _base_queryset(
     return unprefetched
 
 
-_NO_ROWS: tuple[dict[Any, Any], None] = ({}, None)
+def _no_rows() -> tuple[dict[Any, Any], None]:
+    return {}, None
+
+
+class _Tally:
+    """What one row of a query serves, counted from its node before anything is built:
+    `objects` dicts (its own and those of the to-one relations JOINed into it), the rows
+    of each relation loaded by a query of its own (`related`: the relation's group and
+    the parent key column, as the generated code reads them), and what depends on a
+    JOINed to-one being present (`branches`: the column and the absent and present
+    tallies, as `_If` chooses)."""
+
+    def __init__(self) -> None:
+        self.objects = 0
+        self.related: list[tuple[int, int]] = []
+        self.branches: list[tuple[int, _Tally, _Tally]] = []
+
+
+def _tally(node: _Node, into: _Tally | None = None) -> _Tally:
+    tally = _Tally() if into is None else into
+    if isinstance(node, _Object):
+        tally.objects += 1
+        for _, value in node.entries:
+            _tally(value, tally)
+    elif isinstance(node, _Related):
+        tally.related.append((node.group, node.col))
+    elif isinstance(node, _If):
+        tally.branches.append((node.col, _tally(node.absent), _tally(node.present)))
+    return tally
+
+
+def _add_row(
+    tally: _Tally, row: tuple[Any, ...], times: int, by_key: dict[int, dict[Any, int]]
+) -> int:
+    # The objects `row` serves `times` times; its parent keys are added to `by_key`.
+    objects = tally.objects * times
+    for group, col in tally.related:
+        counts = by_key.setdefault(group, {})
+        key = row[col]
+        counts[key] = counts.get(key, 0) + times
+    for col, absent, present in tally.branches:
+        objects += _add_row(absent if row[col] is None else present, row, times, by_key)
+    return objects
 
 
 class FastQuery:
@@ -1311,6 +1362,7 @@ class FastQuery:
         queryset: QuerySet[Any],
         querysets: dict[int, QuerySet[Any]],
         env: tuple[Any, ...],
+        budget: RowBudget | None = None,
     ) -> None:
         self.plan = plan
         self.queryset = queryset
@@ -1320,10 +1372,16 @@ class FastQuery:
         #: The root rows: a lazy values_list() queryset a paginator can count and slice.
         self.rows: QuerySet[Any] = keep_row_order(queryset).values_list(*plan.root.lookups)
         self._subquery: QuerySet[Any] | None = None
+        self._budget = budget
 
     def serialize(self, rows: Iterable[tuple[Any, ...]] | None = None) -> list[dict[str, Any]]:
         """Return the list of dicts of `rows` (the root rows, as `rows` yields them: a
-        paginator's page of it), or of every root row."""
+        paginator's page of it), or of every root row.
+
+        With a budget (see FastPlan.prepare()), raise ResponseTooLarge as soon as the
+        rows loaded serve more objects than it has left: before the next query runs and
+        before any dict is built.
+        """
         self._subquery = None
         if rows is None:
             rows = self.rows
@@ -1331,7 +1389,8 @@ class FastQuery:
                 # Every root row is served: its children may be filtered by the root
                 # queryset itself rather than by a list of thousands of keys.
                 self._subquery = self.queryset.values("pk").using(self._db)
-        return self._run(self.plan.root, rows, self.queryset.model, self._db)  # type: ignore[no-any-return]
+        build = self._run(self.plan.root, rows, self.queryset.model, self._db)
+        return build()  # type: ignore[no-any-return]
 
     def _run(
         self,
@@ -1339,13 +1398,61 @@ class FastQuery:
         rows: Iterable[tuple[Any, ...]],
         model: type[models.Model],
         db: str,
-    ) -> Any:
+        served: dict[Any, int] | None = None,
+    ) -> Callable[[], Any]:
+        # Run the query of `rows` and those below it; return what builds their dicts.
+        # Every query runs before anything is built, so that the budget refuses a
+        # response before any dict is built.
         # `db`: the database `rows` were read from, as their instances' _state.db.
-        groups: tuple[Any, ...] = ()
-        if query.relations:
-            rows = rows if isinstance(rows, list) else list(rows)
-            groups = tuple(self._load(relation, rows, model, db) for relation in query.relations)
-        return query.build(rows, groups, self._env)
+        # `served`: with a budget, how many times the rows of each parent key are served
+        # (None for the root rows: once each).
+        loaded = rows if isinstance(rows, list) else list(rows)
+        by_key = {} if self._budget is None else self._spend(query, loaded, served)
+        loads = [
+            self._load(relation, loaded, model, db, by_key.get(group))
+            for group, relation in enumerate(query.relations)
+        ]
+        env = self._env
+        return lambda: query.build(loaded, tuple(load() for load in loads), env)
+
+    def _spend(
+        self, query: _Query, rows: list[tuple[Any, ...]], served: dict[Any, int] | None
+    ) -> dict[int, dict[Any, int]]:
+        # Spend the objects `rows` serve; return, per relation (group), how many times the
+        # rows of each of its parent keys will be served.
+        tally: _Tally = self.plan.tallies[id(query)]
+        by_key: dict[int, dict[Any, int]] = {}
+        times = None if served is None else self._times(query, rows, served)
+        if tally.branches or tally.related:
+            objects = 0
+            for row, count in zip(rows, times or itertools.repeat(1), strict=False):
+                if count:
+                    objects += _add_row(tally, row, count, by_key)
+        else:  # no relation below and no JOINed to-one that may be missing: no walk
+            objects = tally.objects * (len(rows) if times is None else sum(times))
+        assert self._budget is not None
+        self._budget.spend(objects)
+        return by_key
+
+    def _times(
+        self, query: _Query, rows: list[tuple[Any, ...]], served: dict[Any, int]
+    ) -> list[int]:
+        # How many times each child row is served: as often as its parent key, keyed as
+        # the generated code keys it; a to-one serves the first row of each key only.
+        col = cast(int, query.key)
+        convert = None if query.key_conv is None else self._env[query.key_conv]
+        keys = (
+            [row[col] for row in rows] if convert is None else [convert(row[col]) for row in rows]
+        )
+        get = served.get
+        if query.many:
+            return [get(key, 0) for key in keys]
+        seen: set[Any] = set()
+        times = []
+        for key in keys:
+            times.append(0 if key in seen else get(key, 0))
+            seen.add(key)
+        return times
 
     def _load(
         self,
@@ -1353,12 +1460,13 @@ class FastQuery:
         rows: list[tuple[Any, ...]],
         root_model: type[models.Model],
         parent_db: str,
-    ) -> tuple[dict[Any, Any], Any]:
+        served: dict[Any, int] | None,
+    ) -> Callable[[], tuple[dict[Any, Any], Any]]:
         col = relation.parent_col
         keys = {row[col] for row in rows}
         keys.discard(None)
         if not keys:  # as Django's prefetch: no parent, no query
-            return _NO_ROWS
+            return _no_rows
         parent = relation.parent_model or root_model
         queryset = self._querysets[id(relation)]
         # As Django's prefetch: the queryset's .using(), else the routers' choice for
@@ -1394,7 +1502,7 @@ class FastQuery:
             # The served columns alone may be read in another order (see keep_row_order).
             queryset = keep_row_order(queryset)
         child_rows = queryset.values_list(*relation.query.lookups)
-        return self._run(relation.query, child_rows, relation.model, db)  # type: ignore[no-any-return]
+        return self._run(relation.query, child_rows, relation.model, db, served or {})
 
 
 # Compilation and its cache ---------------------------------------------------------------

@@ -4,6 +4,7 @@ every level of a serializer tree, following the Shape found in its context."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import Any, cast
 
 from django.db import models
@@ -13,6 +14,7 @@ from django.utils.functional import classproperty as classproperty
 from rest_framework import serializers
 from rest_framework.fields import Field, SkipField
 from rest_framework.relations import PKOnlyObject
+from rest_framework.utils.serializer_helpers import ReturnDict
 
 from . import strict
 from .bases import put_mixin_first
@@ -230,6 +232,7 @@ class EagerFieldsSerializerMixin:
     _eager_shape: Shape | None = None
     _eager_introspecting = False
     _eager_budget: RowBudget | None = None
+    _eager_represented: dict[str, Any] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -282,6 +285,26 @@ class EagerFieldsSerializerMixin:
                 _load_when_unplanned(field, schema, name)
             shaped[name] = field
         return shaped
+
+    def eager_represent(self, data: Mapping[str, Any]) -> None:
+        """Make `.data` return `data` from now on: what the view's write responds with,
+        the saved row loaded again and serialized in the requested shape (see
+        EagerFieldsViewMixin.perform_create()).
+
+        The serializer that validated and saved the row is never shaped (the shape
+        changes what the response shows, not what is validated), so DRF's create() and
+        update() would answer with its own, unshaped representation; they read
+        `.data`, and this is how the view answers with the shaped one without writing
+        DRF's private cache of it (`_data`) or serializing the row twice.
+        """
+        self._eager_represented = dict(data)
+
+    @property
+    def data(self) -> Any:
+        represented = self._eager_represented
+        if represented is not None:
+            return ReturnDict(represented, serializer=self)  # type: ignore[call-overload]
+        return super().data  # type: ignore[misc]
 
     def to_representation(self, instance: Any) -> Any:
         # Strict mode watches what drf_eager planned: serializers given a Shape by a

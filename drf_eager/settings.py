@@ -52,8 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_SIZE": 16384,
     # How many objects one response may serve, each nested object counted where it
     # is served (a relation that loops back serves its rows once per parent); past
-    # it, a 400 naming MAX_ROWS, checked as the objects are built. Only a shape the
-    # client chose counts: the view's own shape is never refused.
+    # it, a 400 naming MAX_ROWS: on the fast path from each query's rows as they
+    # arrive, before anything is built; on the DRF path as the objects are serialized.
+    # Only a shape the client chose counts: the view's own shape is never refused.
     "MAX_ROWS": 20000,
     # How many error messages one 400 response carries at most.
     "MAX_ERRORS": 20,

@@ -25,7 +25,7 @@ from rest_framework.utils.serializer_helpers import ReturnList
 
 from .bases import put_mixin_first
 from .exceptions import ExtraNotPermitted, InvalidShape, RowBudget, ShapeTooLarge
-from .fast import FastPathUnavailable, FastQuery, compile_fast_plan
+from .fast import FastPathUnavailable, FastQuery, compile_fast_plan, fast_plan_refusal
 from .grouped import Grouped
 from .parsing import count_paths
 from .permissions import (
@@ -46,6 +46,7 @@ from .serializers import (
 )
 from .settings import LIMITS, eager_settings
 from .shape import Shape, ShapeError, ShapeRequest, build_request
+from .state import FAST, FastPathDecision, RequestState
 from .stock import is_stock_paginator, is_stock_renderer
 from .verify import first_difference, report, uncounted
 from .verify import verifying as _verifying
@@ -125,14 +126,22 @@ class EagerFieldsViewMixin:
     eager_grouped: Sequence[str] | Mapping[str, Grouped] = ()
 
     request: Request
-    _eager_shape: Shape | None  # set by get_shape(), once per request
-    _eager_client_params: set[str]  # the parameters the client sent
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # `class V(generics.ListCreateAPIView, EagerFieldsAPIView)` works as the
         # mixin-first order does (see drf_eager.bases).
         put_mixin_first(cls, EagerFieldsViewMixin)
+
+    @property
+    def eager_state(self) -> RequestState:
+        """What the view has learned about this request (see drf_eager.state): the
+        shape, the parameters the client chose, the fast path's decision and its reason,
+        the response budget. DRF makes a view per request; the mixin alone writes it."""
+        state: RequestState | None = self.__dict__.get("_eager_state")
+        if state is None:
+            state = self.__dict__["_eager_state"] = RequestState()
+        return state
 
     def get_eager_limit(self, name: str) -> int | None:
         """Return the limit `name` (MAX_DEPTH, MAX_PATHS, MAX_PARAM_LENGTH, MAX_BODY_SIZE
@@ -212,7 +221,7 @@ class EagerFieldsViewMixin:
         request = self._build_shape_request(errors)
         if errors:
             # get_shape() checks what could be built as well, to name every bad path.
-            self._eager_partial_request = request
+            self.eager_state.partial_request = request
             raise InvalidShape(errors)
         return request  # type: ignore[return-value]
 
@@ -221,7 +230,7 @@ class EagerFieldsViewMixin:
         body = self.get_body_fields()
         try:
             if body is not None:
-                self._eager_client_params = {"fields"}
+                self.eager_state.client_params = {"fields"}
                 request = build_request(body_fields=body)
             else:
                 request = self._query_request(errors)
@@ -229,10 +238,11 @@ class EagerFieldsViewMixin:
             errors.update(exc.errors)
             return None
         limit = self.get_eager_limit("MAX_PATHS")
+        chosen = self.eager_state.client_params or set()
         client = [
             (param, getattr(request, part))
             for part, param in request.params.items()
-            if param in self._eager_client_params
+            if param in chosen
         ]
         count = sum(count_paths(tree or {}) for _, tree in client)
         if limit is not None and count > limit:
@@ -246,7 +256,7 @@ class EagerFieldsViewMixin:
         names = self.get_query_params_names()
         query = self.request.query_params
         values = {part: query.get(name, "") for part, name in names.items()}
-        self._eager_client_params = {
+        chosen = self.eager_state.client_params = {
             names[part] for part, value in values.items() if value.strip()
         }
         limit = self.get_eager_limit("MAX_PARAM_LENGTH")
@@ -261,7 +271,7 @@ class EagerFieldsViewMixin:
                     f"The parameter has {len(value)} characters; the maximum is {limit}."
                 ]
                 values[part] = ""  # left out; the error above answers the request
-                self._eager_client_params.discard(names[part])
+                chosen.discard(names[part])
             elif not value.strip():
                 values[part] = defaults[part]  # type: ignore[assignment]
         return build_request(**values, params=names)
@@ -272,8 +282,9 @@ class EagerFieldsViewMixin:
         Return None when the serializer does not use EagerFieldsSerializerMixin.
         Raise InvalidShape (400) naming every bad path.
         """
-        if hasattr(self, "_eager_shape"):
-            return self._eager_shape
+        state = self.eager_state
+        if state.resolved:
+            return state.shape
         serializer_class = self._eager_serializer_class()
         shape = None
         if isinstance(serializer_class, type) and issubclass(
@@ -287,7 +298,7 @@ class EagerFieldsViewMixin:
                 if not isinstance(exc.detail, Mapping):  # a hook's InvalidShape("message")
                     raise
                 errors = _error_lists(exc.detail)
-                request = self.__dict__.pop("_eager_partial_request", None)
+                request, state.partial_request = state.partial_request, None
             # The serializer as this user sees it: the extras it may not ask for are
             # named in no message, and naming one is a 403 before the names below it
             # are checked (their errors would tell the guarded extra's fields).
@@ -307,7 +318,7 @@ class EagerFieldsViewMixin:
             if errors:
                 raise InvalidShape(errors)
             shape = self._check_permissions(request, serializer_class, shape, level)  # type: ignore[arg-type]
-        self._eager_shape = shape
+        state.shape, state.resolved = shape, True
         return shape
 
     def _eager_serializer_class(self) -> Any:
@@ -316,12 +327,12 @@ class EagerFieldsViewMixin:
         # Keyed by the request and action: the browsable API renders its forms with
         # another method (DRF's override_method), which may pick another class.
         key = (getattr(self, "request", None), getattr(self, "action", None))
-        cached = self.__dict__.get("_eager_serializer_class_of")
+        cached = self.eager_state.serializer_class
         if cached is not None and cached[0][0] is key[0] and cached[0][1] == key[1]:
             return cached[1]
         get_class = getattr(self, "get_serializer_class", None)
         serializer_class = None if get_class is None else get_class()
-        self._eager_serializer_class_of = (key, serializer_class)
+        self.eager_state.serializer_class = (key, serializer_class)
         return serializer_class
 
     def _refuse_forbidden(self, request: ShapeRequest, level: PermittedLevel) -> None:
@@ -382,7 +393,8 @@ class EagerFieldsViewMixin:
     def _client_params(self, every: set[str]) -> set[str]:
         # The parameters the client sent; all of them when a get_shape_request() of the
         # user's own built the request without ours (it read the client's input).
-        return self.__dict__.get("_eager_client_params", every)  # type: ignore[no-any-return]
+        chosen = self.eager_state.client_params
+        return every if chosen is None else chosen
 
     def _raise_shape_error(self, exc: ShapeError, errors: dict[str, list[str]]) -> None:
         client = self._client_params(set(exc.errors))
@@ -445,8 +457,7 @@ class EagerFieldsViewMixin:
     def _related_querysets(self) -> RelatedQuerysetGetter:
         # get_related_queryset(), asked once per relation and request: the plan and the
         # fast path share what it returns.
-        cache: dict[tuple[type[models.Model], str], QuerySet[Any]]
-        cache = self.__dict__.setdefault("_eager_related_querysets", {})
+        cache = self.eager_state.related_querysets
 
         def related_queryset(model: type[models.Model], path: str) -> QuerySet[Any]:
             key = (model, path)
@@ -473,8 +484,9 @@ class EagerFieldsViewMixin:
             return self.prefetch_queryset(queryset, shape)
         base = self._run_data_predicates(queryset, shape)
         planned = self._plan(base, shape)
-        # The fast path serves the list from the queryset before the plan.
-        self._eager_fast_base = (planned, base, shape)
+        # Decided here, once: whether the fast path serves the list of `planned`, from
+        # the queryset before the plan.
+        self.eager_state.fast = self._decide_fast_path(planned, base, shape)
         return planned
 
     def _is_detail(self) -> bool:
@@ -506,26 +518,39 @@ class EagerFieldsViewMixin:
         mode = self.eager_fast_path
         return eager_settings.FAST_PATH if mode is None else mode
 
+    def _decide_fast_path(
+        self, planned: QuerySet[Any], base: QuerySet[Any], shape: Shape
+    ) -> FastPathDecision:
+        # Whether the fast path serves the list of `planned`, and why (what explain_shape
+        # and the explorer print): each reason in the order it is checked.
+        def drf(reason: str) -> FastPathDecision:
+            return FastPathDecision(planned, base, shape, None, f"DRF ({reason})")
+
+        if not self.use_fast_path():
+            if not _is_stock_list(self):
+                return drf("the fast path serves lists")
+            return drf("the fast path is off, or the response is not rendered as JSON")
+        if any(shape.has_path(path) for path in self.get_eager_grouped()):
+            return drf("the view loads a relation grouped: eager_grouped")
+        serializer_class = self._eager_serializer_class()
+        plan = compile_fast_plan(serializer_class, shape, using=base.db)
+        if plan is None:
+            refusal = fast_plan_refusal(serializer_class, shape, using=base.db)
+            return drf(f"no fast plan: {refusal}")
+        try:
+            query = plan.prepare(
+                base, related_queryset=self._related_querysets(), budget=self._row_budget()
+            )
+        except FastPathUnavailable:
+            return drf("the queryset or a related queryset cannot be served by the fast path")
+        return FastPathDecision(planned, base, shape, query, FAST)
+
     def _fast_query(self, queryset: Any) -> FastQuery | None:
         # The fast path's query of the list's queryset, or None for the DRF path.
-        recorded = getattr(self, "_eager_fast_base", None)
-        if recorded is None or recorded[0] is not queryset:
+        decision = self.eager_state.fast
+        if decision is None or decision.planned is not queryset:
             return None
-        cached = getattr(self, "_eager_fast_query", None)
-        if cached is not None and cached[0] is queryset:
-            return cached[1]  # type: ignore[no-any-return]
-        query = None
-        grouped = self.get_eager_grouped()
-        if self.use_fast_path() and not any(recorded[2].has_path(path) for path in grouped):
-            planned, base, shape = recorded
-            plan = compile_fast_plan(self._eager_serializer_class(), shape, using=base.db)
-            if plan is not None:
-                try:
-                    query = plan.prepare(base, related_queryset=self._related_querysets())
-                except FastPathUnavailable:
-                    query = None
-        self._eager_fast_query = (queryset, query)
-        return query
+        return decision.query
 
     def paginate_queryset(self, queryset: Any) -> Any:
         paginator = getattr(self, "paginator", None)
@@ -538,7 +563,7 @@ class EagerFieldsViewMixin:
         # The paginator counts and slices the root rows, not model instances.
         page = super().paginate_queryset(query.rows)  # type: ignore[misc]
         if page is not None:
-            self._eager_fast_page = (page, query)
+            self.eager_state.fast_page = (page, query)
         return page
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -605,7 +630,7 @@ class EagerFieldsViewMixin:
             value = query.get(name, "")
             context[part] = value if value.strip() else defaults[part]()
         # The body as get_shape() read it: never read here for a view that shapes nothing.
-        body = self.get_body_fields() if self.__dict__.get("_eager_shape") is not None else None
+        body = self.get_body_fields() if self.eager_state.shape is not None else None
         if body is not None:
             context["body_fields"] = body
         context[SHAPE_CONTEXT_KEY] = None
@@ -621,7 +646,7 @@ class EagerFieldsViewMixin:
                 return fast
         # A serializer that reads input (`data=`) is never shaped: the shape
         # changes only what the response shows, not what is validated or saved.
-        shaped = request.method in _SAFE_METHODS or getattr(self, "_eager_reloading", False)
+        shaped = request.method in _SAFE_METHODS or self.eager_state.reloading
         if shaped and "data" not in kwargs and "context" not in kwargs:
             shape = self.get_shape()
             if shape is not None:
@@ -637,20 +662,14 @@ class EagerFieldsViewMixin:
         return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
 
     def _fast_list(self, instance: Any) -> FastList | None:
-        page = getattr(self, "_eager_fast_page", None)
+        page = self.eager_state.fast_page
         paginated = page is not None and page[0] is instance
-        if paginated:
-            data = page[1].serialize(instance)  # type: ignore[index]
-        else:
-            query = self._fast_query(instance)
-            if query is None:
-                return None
-            data = query.serialize()
-        # The fast path shares the objects of a relation between the parents that
-        # serve it; the rendered response repeats them: each counts where it is served.
-        budget = self._row_budget()
-        if budget is not None:
-            _spend_served(data, budget)
+        query = page[1] if page is not None and paginated else self._fast_query(instance)
+        if query is None:
+            return None
+        # The budget (given to prepare()) is spent from each query's rows as they arrive:
+        # a response past it is refused before the next query and before any dict is built.
+        data = query.serialize(instance if paginated else None)
         fast = FastList(instance, data)
         if self._fast_path_mode() == "verify":
             self._verify_fast_list(fast.data, paginated)
@@ -661,16 +680,19 @@ class EagerFieldsViewMixin:
         # Only a shape the client chose is bounded: the view's own shape is the response
         # it served without drf_eager, which a budget must not start to refuse. (A
         # get_shape_request() of the user's own reads the client: it is bounded.)
-        if "_eager_row_budget" not in self.__dict__:
+        state = self.eager_state
+        if not state.budgeted:
             limit = self.get_eager_limit("MAX_ROWS")
-            chosen = self.__dict__.get("_eager_client_params") != set()
-            self._eager_row_budget = RowBudget(limit) if limit is not None and chosen else None
-        return self._eager_row_budget
+            chosen = state.client_params != set()
+            state.budget = RowBudget(limit) if limit is not None and chosen else None
+            state.budgeted = True
+        return state.budget
 
     def _verify_fast_list(self, data: list[Any], paginated: bool) -> None:
         # Render the same rows by the DRF path (the planned queryset, paged by a copy of
         # the paginator) and compare. Its queries are not counted as the response's.
-        planned, _, shape = self._eager_fast_base
+        decision = cast(FastPathDecision, self.eager_state.fast)
+        planned, shape = decision.planned, decision.shape
         with uncounted():
             instances: Any = planned
             if paginated:
@@ -695,17 +717,21 @@ class EagerFieldsViewMixin:
         instance = serializer.instance
         if shape is None or not isinstance(instance, models.Model):
             return
+        if not isinstance(serializer, EagerFieldsSerializerMixin):
+            # A get_serializer() of the user's own saved through another class: its own
+            # representation is the response (DRF's cache of it is not ours to write).
+            return
         # Read back from the database written, not the one the routers read from (a
         # replica may not have the write yet); the relations follow Django's routing.
         queryset = self.get_queryset().using(instance._state.db)  # type: ignore[attr-defined]
         queryset = self.prefetch_queryset(queryset, shape)
         reloaded = queryset.filter(pk=instance.pk).first()
-        self._eager_reloading = True
+        self.eager_state.reloading = True
         try:
             response = self.get_serializer(reloaded if reloaded is not None else instance)
-            serializer._data = response.data
+            serializer.eager_represent(response.data)
         finally:
-            self._eager_reloading = False
+            self.eager_state.reloading = False
 
     def perform_create(self, serializer: Any) -> None:
         super().perform_create(serializer)  # type: ignore[misc]
@@ -731,30 +757,6 @@ def _below_unplanned(schema: SerializerSchema, tree: Mapping[str, Any] | None) -
             elif spec.child_schema is not None:
                 stack.append((spec.child_schema, below, f"{prefix}{name}."))
     return sorted(found)
-
-
-def _spend_served(data: list[dict[str, Any]], budget: RowBudget) -> None:
-    """Count the objects `data` serves, with every nested object counted where it is
-    served; stop after the first row past the budget (ResponseTooLarge)."""
-    for row in data:
-        budget.spend(_served(row))
-
-
-def _served(value: Any) -> int:
-    # The dicts in `value`, counted without a call per object: on the fast path's
-    # lists this walk takes about a tenth of the time it takes to build them.
-    count = 0
-    stack = [value]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        if isinstance(node, dict):
-            count += 1
-            node = node.values()
-        for item in node:
-            if isinstance(item, dict | list):
-                push(item)
-    return count
 
 
 def _error_lists(detail: Mapping[Any, Any]) -> dict[str, list[str]]:

@@ -288,7 +288,7 @@ def run_request(
         result["shape"] = format_tree(tree)
     for planned in recorder.plans:
         result["plan"].extend(describe_plan(planned))
-    result["path"] = _path(recorder.view, serializer_class, shape)
+    result["path"] = _path(recorder.view)
     return result
 
 

@@ -3,8 +3,6 @@ per parent, so a short request could make the server build hundreds of megabytes
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.tenancy import models
@@ -29,11 +27,10 @@ def test_a_looping_relation_gets_the_budget_400(api, db, prefix):
     """Issue 14.4: `?extra=doctor.patients` served every patient once per patient (53 MB
     for 1,000 patients)."""
     build_practice(1000)
-    start = time.perf_counter()
     status, data, queries = api.get_json(f"{prefix}?extra=doctor.patients")
-    elapsed = time.perf_counter() - start
+    # Refused before 1,000,000 objects are built: on the fast path before any is built
+    # (test_budget_early.py shows it), on the DRF path as they are serialized.
     assert (status, data, len(queries)) == (400, TOO_LARGE, 2)
-    assert elapsed < 5  # refused as the objects are built, not after 1,000,000 of them
 
 
 @pytest.mark.parametrize("prefix", PATIENTS)

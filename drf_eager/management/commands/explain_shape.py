@@ -25,12 +25,11 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import Resolver404, resolve
 from rest_framework.test import APIRequestFactory, force_authenticate
 
-from ...fast import fast_plan_refusal
 from ...grouped import grouped_prefetch
 from ...parsing import format_tree
 from ...shape import Shape
 from ...verify import verifying
-from ...views import EagerFieldsViewMixin, _is_stock_list
+from ...views import EagerFieldsViewMixin
 
 __all__ = ["Command", "describe_plan", "shape_tree"]
 
@@ -149,7 +148,8 @@ def _recording_callback(callback: Any, recorder: _Recorder) -> Callable[..., Any
             # Recorded here, not in prefetch_queryset(): overriding that one would turn
             # the fast path off.
             planned: QuerySet[Any] = super().filter_queryset(queryset)
-            if getattr(self, "_eager_fast_base", (None,))[0] is planned:
+            decision = self.eager_state.fast
+            if decision is not None and decision.planned is planned:
                 recorder.plans.append(planned)
             return planned
 
@@ -162,23 +162,13 @@ def _recording_callback(callback: Any, recorder: _Recorder) -> Callable[..., Any
     return Recording.as_view(**initkwargs)  # type: ignore[no-any-return]
 
 
-def _path(view: Any, serializer_class: type, shape: Shape | None) -> str:
-    # Which path built the response, and why not the fast path.
-    recorded = getattr(view, "_eager_fast_query", None)
-    if recorded is not None and recorded[1] is not None:
-        return "fast (values_list() rows, drf_eager.fast)"
-    if shape is None or getattr(view, "_eager_fast_base", None) is None:
+def _path(view: Any) -> str:
+    # Which path built the response, and why not the fast path: the view decided it
+    # once, when it planned the list (drf_eager.state.FastPathDecision).
+    decision = view.eager_state.fast
+    if decision is None:
         return "DRF (no list was planned)"
-    if not _is_stock_list(view):
-        return "DRF (the fast path serves lists)"
-    if not view.use_fast_path():
-        return "DRF (the fast path is off, or the response is not rendered as JSON)"
-    refusal = fast_plan_refusal(serializer_class, shape)
-    if refusal is not None:
-        return f"DRF (no fast plan: {refusal})"
-    if any(shape.has_path(path) for path in view.get_eager_grouped()):
-        return "DRF (the view loads a relation grouped: eager_grouped)"
-    return "DRF (the queryset or a related queryset cannot be served by the fast path)"
+    return decision.reason  # type: ignore[no-any-return]
 
 
 def _default_host() -> str:
@@ -296,7 +286,7 @@ class Command(BaseCommand):
                 write(line)
 
         write("")
-        write(f"Path: {_path(recorder.view, serializer_class, shape)}")
+        write(f"Path: {_path(recorder.view)}")
 
         write("")
         count = len(queries.captured)
