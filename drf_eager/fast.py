@@ -92,6 +92,7 @@ from .sources import (
     LOOKUP_SEP,
     MANY_TO_MANY,
     REVERSE_FK,
+    REVERSE_ONE_TO_ONE,
     ROOT,
     Prefix,
     RelatedQuerysetGetter,
@@ -100,6 +101,7 @@ from .sources import (
     base_queryset,
     default_related_queryset,
     existing_prefetches,
+    relation_kind,
     to_many,
 )
 from .tree import FieldNode, SerializerNode, resolve, resolve_at, resolve_field
@@ -922,20 +924,20 @@ class _Compiler:
         child = _Query(related)
         child.column(related._meta.pk.name)
         child.many = False
-        if type(descriptor) in _TO_ONE_DESCRIPTORS:
+        if not _is_plain_to_one(model, attribute):
+            raise FastPathUnavailable(f"'{path}': {attribute.name} is not a plain relation.")
+        if relation_kind(model, attribute) == REVERSE_ONE_TO_ONE:
+            fk = descriptor.related.field
+            self.check_target(fk, model._meta.pk, path)
+            kind, lookup, parent = REVERSE_ONE, fk.name, prefix.lookup(model._meta.pk.name)
+            child.key = child.column(fk.name)
+        else:  # a foreign key, a one-to-one or a parent link
             fk = descriptor.field
             if len(fk.foreign_related_fields) != 1:
                 raise FastPathUnavailable(f"'{path}': a multi-column relation.")
             target = fk.target_field
             kind, lookup, parent = FORWARD_ONE, target.name, prefix.lookup(fk.name)
             child.key = child.column(target.name)
-        elif type(descriptor) is ReverseOneToOneDescriptor:
-            fk = descriptor.related.field
-            self.check_target(fk, model._meta.pk, path)
-            kind, lookup, parent = REVERSE_ONE, fk.name, prefix.lookup(model._meta.pk.name)
-            child.key = child.column(fk.name)
-        else:
-            raise FastPathUnavailable(f"'{path}': {attribute.name} is not a plain relation.")
         relation = _Relation(
             kind=kind,
             path=path,
@@ -961,14 +963,17 @@ class _Compiler:
             )
 
 
-def _check_descriptor(model: type[models.Model], attribute: Attribute, path: str) -> None:
-    """Refuse a to-one relation read through a descriptor other than Django's own."""
+def _is_plain_to_one(model: type[models.Model], attribute: Attribute) -> bool:
+    """Whether the to-one `attribute` is read through Django's own descriptor."""
     descriptor = type(getattr_static(model, attribute.name, None))
     if attribute.local_field is not None:
-        plain = descriptor in _TO_ONE_DESCRIPTORS
-    else:
-        plain = descriptor is ReverseOneToOneDescriptor
-    if not plain:
+        return descriptor in _TO_ONE_DESCRIPTORS
+    return descriptor is ReverseOneToOneDescriptor
+
+
+def _check_descriptor(model: type[models.Model], attribute: Attribute, path: str) -> None:
+    """Refuse a to-one relation read through a descriptor other than Django's own."""
+    if not _is_plain_to_one(model, attribute):
         raise FastPathUnavailable(f"'{path}': {attribute.name} has a custom descriptor.")
 
 
