@@ -62,7 +62,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from inspect import getattr_static
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.signals import setting_changed
@@ -72,8 +72,6 @@ from django.db.models.fields.related_descriptors import (  # type: ignore[attr-d
     ForeignKeyDeferredAttribute,
     ForwardManyToOneDescriptor,
     ForwardOneToOneDescriptor,
-    ManyToManyDescriptor,
-    ReverseManyToOneDescriptor,
     ReverseOneToOneDescriptor,
     _filter_prefetch_queryset,  # private: the stubs leave it out
 )
@@ -86,12 +84,30 @@ from rest_framework.settings import api_settings
 
 from .exceptions import RowBudget
 from .grouped import Grouped
-from .prefetch import RelatedQuerysetGetter, keep_row_order, within
+from .prefetch import keep_row_order
 from .routing import read_database, stand_in
-from .schema import COLUMN, TO_MANY, TO_ONE, Attribute, FieldSpec, get_schema, model_attribute
+from .schema import COLUMN, TO_MANY, TO_ONE, Attribute, get_schema, model_attribute
 from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin
 from .shape import Shape
+from .sources import (
+    GENERIC,
+    LOOKUP_SEP,
+    MANY_TO_MANY,
+    REVERSE_FK,
+    REVERSE_ONE_TO_ONE,
+    ROOT,
+    Prefix,
+    RelatedQuerysetGetter,
+    Source,
+    Step,
+    base_queryset,
+    default_related_queryset,
+    existing_prefetches,
+    relation_kind,
+    to_many,
+)
 from .stock import FAST_FIELD, FAST_SERIALIZER
+from .tree import FieldNode, SerializerNode, resolve, resolve_at, resolve_field
 
 __all__ = [
     "SUBQUERY_THRESHOLD",
@@ -107,8 +123,6 @@ __all__ = [
 #: (unsliced) root queryset is served: cheaper to send and to plan for the database.
 SUBQUERY_THRESHOLD = 500
 
-SEP = "__"
-
 
 class FastPathUnavailable(Exception):
     """The fast path cannot serve this: serve it with the DRF path.
@@ -118,38 +132,6 @@ class FastPathUnavailable(Exception):
 
 
 # The plan ------------------------------------------------------------------------
-
-
-class _Prefix(NamedTuple):
-    """Where a JOINed model sits in a query: `query` prefixes `values()` lookups, `attr`
-    prefixes the attribute path a prefetch lookup follows (they differ where a reverse
-    one-to-one's `related_query_name` is not its accessor)."""
-
-    query: str = ""
-    attr: str = ""
-    # Below a foreign key: (the foreign key's own lookup, the field it points at).
-    trim: tuple[str, str] | None = None
-
-    def join(self, attribute: Attribute, model: type[models.Model]) -> _Prefix:
-        trim = None
-        if attribute.local_field is not None:
-            fk = model._meta.get_field(attribute.name)
-            trim = (self.lookup(fk.name), fk.target_field.name)  # type: ignore[union-attr]
-        return _Prefix(self.query + attribute.lookup + SEP, self.attr + attribute.name + SEP, trim)
-
-    def lookup(self, name: str) -> str:
-        """The values() lookup of the field `name` of the model at this prefix.
-
-        The field a foreign key points at is the foreign key's own column (Django
-        selects `author_id` for `author__id`): one lookup per column, as the window
-        function Django filters sliced prefetches with drops a column selected twice.
-        """
-        if self.trim is not None and name == self.trim[1]:
-            return self.trim[0]
-        return self.query + name
-
-
-_ROOT = _Prefix()
 
 
 # What one row becomes, as a tree of nodes compiled to Python source by _Writer.
@@ -212,10 +194,8 @@ _Node = _Value | _Const | _Raise | _Skip | _If | _Object | _Related
 _NONE = _Const()
 _SKIP = _Skip()
 
-# Relations loaded by a query of their own.
-REVERSE_FK = "reverse_fk"
-MANY_TO_MANY = "many_to_many"
-GENERIC = "generic"
+# Relations loaded by a query of their own: REVERSE_FK, MANY_TO_MANY, GENERIC (the
+# relation kinds of sources.py), and
 FORWARD_ONE = "forward_one"  # a to-one relation with the user's own Prefetch queryset
 REVERSE_ONE = "reverse_one"
 
@@ -376,7 +356,7 @@ class _Compiler:
         serializer = serializer_class(context={SHAPE_CONTEXT_KEY: shape})
         query = _Query(model, is_root=True)
         query.column(model._meta.pk.name)
-        query.node = self.object(query, _ROOT, model, serializer, "")
+        query.node = self.object(query, ROOT, model, serializer, "", resolve(schema, shape))
         return query
 
     def check_class(self, cls: type, path: str) -> None:
@@ -399,14 +379,20 @@ class _Compiler:
     def object(
         self,
         query: _Query,
-        prefix: _Prefix,
+        prefix: Prefix,
         model: type[models.Model],
         serializer: serializers.BaseSerializer,  # type: ignore[type-arg]
         path: str,
+        level: SerializerNode | None,
     ) -> _Object:
+        """The dict of `serializer` (the fields of the resolved `level`, if it has one)."""
         self.check_class(type(serializer), path)
         self.models.add(model)
         schema = get_schema(type(serializer))
+        if level is not None and level.schema is not schema:
+            # A plain nested serializer, given its shape by a class with the mixin
+            # (serializers._with_shape): the same fields, read from that class.
+            level = resolve_at(schema, level.shape, model, path)
         entries = []
         for field in serializer._readable_fields:  # type: ignore[attr-defined]
             name = field.field_name
@@ -414,6 +400,9 @@ class _Compiler:
             field_path = _join(path, name)
             if spec is None:
                 raise FastPathUnavailable(f"'{field_path}' is not a field the schema knows.")
+            node = None if level is None else level.field(name)
+            if node is None:  # a nested serializer's default fields
+                node = resolve_field(schema, name, None, model, field_path)
             if spec.prefetch is False:
                 raise FastPathUnavailable(
                     f"'{field_path}' has prefetch=False: the DRF path loads it row by row."
@@ -424,69 +413,68 @@ class _Compiler:
                 )
             if field.source not in (spec.source, schema.read_source(name)):
                 raise FastPathUnavailable(f"'{field_path}': its source changed at run time.")
-            node = self.field(query, prefix, model, spec, field, field_path)
-            entries.append((name, node))
+            entries.append((name, self.field(query, prefix, model, node, field, field_path)))
         return _Object(tuple(entries))
 
     def field(
         self,
         query: _Query,
-        prefix: _Prefix,
+        prefix: Prefix,
         model: type[models.Model],
-        spec: FieldSpec,
+        node: FieldNode,
         field: Field[Any, Any, Any, Any],
         path: str,
     ) -> _Node:
         if isinstance(field, serializers.ListSerializer):
-            return self.many_serializer(query, prefix, model, spec, field, path)
+            return self.many_serializer(query, prefix, model, node, field, path)
         if isinstance(field, serializers.BaseSerializer):
-            return self.one_serializer(query, prefix, model, spec, field, path)
+            return self.one_serializer(query, prefix, model, node, field, path)
         _check_field_class(field, path)
         if isinstance(field, relations.ManyRelatedField):
-            return self.many_related(query, prefix, model, spec, field, path)
+            return self.many_related(query, prefix, model, node, field, path)
         if isinstance(field, relations.RelatedField):
-            return self.one_related(query, prefix, model, spec, field, path)
-        return self.value(query, prefix, model, spec, field, path)
+            return self.one_related(query, prefix, model, node, field, path)
+        return self.value(query, prefix, model, node, field, path)
 
     # Sources -----------------------------------------------------------------------
 
     def walk(
         self,
         query: _Query,
-        prefix: _Prefix,
-        model: type[models.Model],
-        attrs: list[str],
+        prefix: Prefix,
+        source: Source,
         field: Field[Any, Any, Any, Any],
         path: str,
-    ) -> tuple[_Prefix, type[models.Model], list[tuple[int, _Node]]]:
-        """Follow the to-one relations `attrs` of a dotted source; return where the
-        last one is JOINed, its model, and the guards of the ones that may be missing.
+    ) -> tuple[Prefix, type[models.Model], list[tuple[int, _Node]]]:
+        """JOIN the to-one relations a dotted source walks through (as the tree resolved
+        them); return where the last one is JOINed, its model, and the guards of the
+        ones that may be missing.
 
         A missing forward relation makes DRF's get_attribute() fail on the next
         attribute (the field's default, null, skip or the error); a missing reverse
         one-to-one raises ObjectDoesNotExist, which DRF turns into None.
         """
         guards: list[tuple[int, _Node]] = []
-        for attr in attrs:
-            attribute = model_attribute(model, attr)
-            if attribute.kind != TO_ONE:
-                raise FastPathUnavailable(
-                    f"'{path}': its source goes through '{attr}', which is not a to-one "
-                    f"relation of {model.__name__}."
-                )
+        for step in source.through:
+            model, attribute = step.model, step.attribute
             presence = self.presence(query, prefix, model, attribute, path)
             if presence is not None:
                 forward = attribute.local_field is not None
                 guards.append((presence, self.missing(field, path) if forward else _NONE))
             prefix = prefix.join(attribute, model)
-            model = attribute.related_model  # type: ignore[assignment]
-            self.models.add(model)
-        return prefix, model, guards
+            self.models.add(attribute.related_model)  # type: ignore[arg-type]
+        if source.stop is not None:
+            attr = source.attrs[len(source.through)]
+            raise FastPathUnavailable(
+                f"'{path}': its source goes through '{attr}', which is not a to-one "
+                f"relation of {source.stop.model.__name__}."
+            )
+        return prefix, source.model, guards
 
     def presence(
         self,
         query: _Query,
-        prefix: _Prefix,
+        prefix: Prefix,
         model: type[models.Model],
         attribute: Attribute,
         path: str,
@@ -523,10 +511,10 @@ class _Compiler:
             return _SKIP
         return _Raise(self.env.add(_raiser(path)))
 
-    def source(self, spec: FieldSpec, path: str) -> list[str]:
-        if spec.source == "*":
+    def source(self, node: FieldNode, path: str) -> Source:
+        if node.source is None:
             raise FastPathUnavailable(f"'{path}' has source='*'.")
-        return spec.source.split(".")
+        return node.source
 
     def column_field(
         self, model: type[models.Model], attr: str, path: str
@@ -625,27 +613,27 @@ class _Compiler:
     def value(
         self,
         query: _Query,
-        prefix: _Prefix,
+        prefix: Prefix,
         model: type[models.Model],
-        spec: FieldSpec,
+        node: FieldNode,
         field: Field[Any, Any, Any, Any],
         path: str,
     ) -> _Node:
         self.check_value_field(field, path)
-        attrs = self.source(spec, path)
-        prefix, model, guards = self.walk(query, prefix, model, attrs[:-1], field, path)
-        lookup, model_field = self.column_field(model, attrs[-1], path)
-        node = _Value(query.column(prefix.lookup(lookup)), self.converter(field, model_field))
-        return _guarded(guards, node)
+        source = self.source(node, path)
+        prefix, model, guards = self.walk(query, prefix, source, field, path)
+        lookup, model_field = self.column_field(model, source.attrs[-1], path)
+        built = _Value(query.column(prefix.lookup(lookup)), self.converter(field, model_field))
+        return _guarded(guards, built)
 
     # Related fields ----------------------------------------------------------------
 
     def one_related(
         self,
         query: _Query,
-        prefix: _Prefix,
+        prefix: Prefix,
         model: type[models.Model],
-        spec: FieldSpec,
+        node: FieldNode,
         field: relations.RelatedField[Any, Any, Any],
         path: str,
     ) -> _Node:
@@ -654,9 +642,9 @@ class _Compiler:
             cls.bind is not Field.bind
         ):
             raise FastPathUnavailable(f"'{path}': {cls.__name__} overrides get_attribute().")
-        attrs = self.source(spec, path)
-        prefix, model, guards = self.walk(query, prefix, model, attrs[:-1], field, path)
-        attribute = model_attribute(model, attrs[-1])
+        source = self.source(node, path)
+        prefix, model, guards = self.walk(query, prefix, source, field, path)
+        attribute = cast("Step", source.last).attribute
         if attribute.kind != TO_ONE:
             raise FastPathUnavailable(f"'{path}' is a related field on a non to-one source.")
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
@@ -673,10 +661,10 @@ class _Compiler:
             presence = self.presence(query, prefix, model, attribute, path)
             slug = field.slug_field  # type: ignore[attr-defined]
             column, _ = self.column_field(related, slug, path)
-            node: _Node = _Value(query.column(prefix.join(attribute, model).lookup(column)))
+            built: _Node = _Value(query.column(prefix.join(attribute, model).lookup(column)))
             if presence is not None:
-                node = _If(presence, _NONE, node)
-            return _guarded(guards, node)
+                built = _If(presence, _NONE, built)
+            return _guarded(guards, built)
         raise FastPathUnavailable(
             f"'{path}': {cls.__name__} is not a primary key or slug related field."
         )
@@ -694,7 +682,7 @@ class _Compiler:
         return (
             cls.to_representation is relations.SlugRelatedField.to_representation
             and cls.use_pk_only_optimization is relations.RelatedField.use_pk_only_optimization
-            and SEP not in field.slug_field  # type: ignore[attr-defined]
+            and LOOKUP_SEP not in field.slug_field  # type: ignore[attr-defined]
         )
 
     def pk_converter(self, field: relations.RelatedField[Any, Any, Any], path: str) -> int | None:
@@ -709,9 +697,9 @@ class _Compiler:
     def many_related(
         self,
         query: _Query,
-        prefix: _Prefix,
+        prefix: Prefix,
         model: type[models.Model],
-        spec: FieldSpec,
+        node: FieldNode,
         field: relations.ManyRelatedField,
         path: str,
     ) -> _Node:
@@ -723,8 +711,8 @@ class _Compiler:
             raise FastPathUnavailable(f"'{path}': {cls.__name__} overrides its methods.")
         child = field.child_relation
         _check_field_class(child, path)
-        attrs = self.source(spec, path)
-        prefix, model, guards = self.walk(query, prefix, model, attrs[:-1], field, path)
+        source = self.source(node, path)
+        prefix, model, guards = self.walk(query, prefix, source, field, path)
 
         def item(child_query: _Query) -> _Node:
             related = child_query.model
@@ -739,77 +727,79 @@ class _Compiler:
                 f"'{path}': {type(child).__name__} is not a primary key or slug related field."
             )
 
-        node = self.to_many(query, prefix, model, spec, attrs, path, item)
-        return _guarded(guards, node)
+        built = self.to_many(query, prefix, model, node, source, path, item)
+        return _guarded(guards, built)
 
     # Nested serializers ------------------------------------------------------------
 
     def one_serializer(
         self,
         query: _Query,
-        prefix: _Prefix,
+        prefix: Prefix,
         model: type[models.Model],
-        spec: FieldSpec,
+        node: FieldNode,
         field: serializers.BaseSerializer,  # type: ignore[type-arg]
         path: str,
     ) -> _Node:
-        if spec.source == "*":  # the same row, seen by another serializer
-            return self.object(query, prefix, model, field, path)
-        attrs = self.source(spec, path)
-        prefix, model, guards = self.walk(query, prefix, model, attrs[:-1], field, path)
-        attribute = model_attribute(model, attrs[-1])
+        if node.source is None:  # source="*": the same row, seen by another serializer
+            return self.object(query, prefix, model, field, path, node.serializer)
+        source = self.source(node, path)
+        prefix, model, guards = self.walk(query, prefix, source, field, path)
+        attribute = cast("Step", source.last).attribute
         if attribute.kind != TO_ONE:
             raise FastPathUnavailable(f"'{path}' is a nested serializer on a non to-one source.")
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
-        own = spec.own_prefetch(SEP.join(attrs))
-        if own is not None and own.queryset is not None:
-            node: _Node = self.own_to_one(query, prefix, model, attribute, own, field, path)
-        else:
+        own = node.own
+        if own is not None:  # prefetched, as the tree decided (LOAD_PREFETCH)
+            built: _Node = self.own_to_one(query, prefix, model, attribute, own, node, field, path)
+        else:  # JOINed
             presence = self.presence(query, prefix, model, attribute, path)
-            node = self.object(query, prefix.join(attribute, model), related, field, path)
+            built = self.object(
+                query, prefix.join(attribute, model), related, field, path, node.serializer
+            )
             if presence is not None:
-                node = _If(presence, _NONE, node)
-        return _guarded(guards, node)
+                built = _If(presence, _NONE, built)
+        return _guarded(guards, built)
 
     def many_serializer(
         self,
         query: _Query,
-        prefix: _Prefix,
+        prefix: Prefix,
         model: type[models.Model],
-        spec: FieldSpec,
+        node: FieldNode,
         field: serializers.ListSerializer[Any],
         path: str,
     ) -> _Node:
         self.check_class(type(field), path)
-        attrs = self.source(spec, path)
-        prefix, model, guards = self.walk(query, prefix, model, attrs[:-1], field, path)
+        source = self.source(node, path)
+        prefix, model, guards = self.walk(query, prefix, source, field, path)
         # A ListSerializer's child is the serializer of each item, never None.
         child = cast("serializers.BaseSerializer[Any]", field.child)
 
         def item(child_query: _Query) -> _Node:
-            return self.object(child_query, _ROOT, child_query.model, child, path)
+            return self.object(child_query, ROOT, child_query.model, child, path, node.serializer)
 
-        node = self.to_many(query, prefix, model, spec, attrs, path, item)
-        return _guarded(guards, node)
+        built = self.to_many(query, prefix, model, node, source, path, item)
+        return _guarded(guards, built)
 
     # Relations with a query of their own --------------------------------------------
 
     def to_many(
         self,
         query: _Query,
-        prefix: _Prefix,
+        prefix: Prefix,
         model: type[models.Model],
-        spec: FieldSpec,
-        attrs: list[str],
+        node: FieldNode,
+        source: Source,
         path: str,
         item: Callable[[_Query], _Node],
     ) -> _Related:
-        attribute = model_attribute(model, attrs[-1])
+        attribute = cast("Step", source.last).attribute
         if attribute.kind != TO_MANY:
             raise FastPathUnavailable(f"'{path}' is a list on a non to-many source.")
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
-        descriptor = getattr_static(model, attribute.name, None)
-        own = spec.own_prefetch(SEP.join(attrs))
+        found = to_many(model, attribute.name)
+        own = node.own
         own_queryset = own.queryset if own is not None else None
         child = _Query(related)
         child.column(related._meta.pk.name)
@@ -825,37 +815,26 @@ class _Compiler:
             lookup="",
             own=own_queryset,
             root_lookup=prefix.attr + attribute.name if query.is_root else None,
-            filter=spec.filter,
+            filter=node.spec.filter,
             by_subquery=query.is_root and not prefix.query,
         )
-        if type(descriptor) is ReverseManyToOneDescriptor:
-            fk = descriptor.field
-            self.check_target(fk, pk, path)
-            relation.kind, relation.lookup = REVERSE_FK, fk.name
-            child.key = child.column(fk.name)
-        elif type(descriptor) is ManyToManyDescriptor:
-            rel = descriptor.rel
-            if descriptor.reverse:
-                query_name, source = rel.field.name, rel.field.m2m_reverse_field_name()
-            else:
-                query_name, source = rel.field.related_query_name(), rel.field.m2m_field_name()
-            if query_name.endswith("+"):
+        if found is None:
+            raise FastPathUnavailable(f"'{path}': {attribute.name} is not a plain relation.")
+        if found.kind == REVERSE_FK:
+            self.check_target(found.field, pk, path)
+        elif found.kind == MANY_TO_MANY:
+            if found.query_name.endswith("+"):
                 raise FastPathUnavailable(f"'{path}': a many-to-many without a query name.")
-            through = cast("type[models.Model]", rel.through)  # set once the apps are loaded
-            self.check_target(through._meta.get_field(source), pk, path)
-            relation.kind, relation.lookup = MANY_TO_MANY, query_name
-            relation.through_table = through._meta.db_table
-            child.key = child.column(query_name)
-        elif _is_generic(descriptor):
-            generic = descriptor.field
-            relation.kind, relation.lookup = GENERIC, generic.object_id_field_name
+            self.check_target(found.field, pk, path)
+            relation.through_table = cast("type[models.Model]", found.through)._meta.db_table
+        else:
+            generic = found.field
             relation.content_type_field = generic.content_type_field_name
             relation.for_concrete_model = generic.for_concrete_model
-            child.key = child.column(generic.object_id_field_name)
             # Django matches `pk.to_python(object_id)` with the parent's primary key.
             child.key_conv = self.env.add(pk.to_python)
-        else:
-            raise FastPathUnavailable(f"'{path}': {attribute.name} is not a plain relation.")
+        relation.kind, relation.lookup = found.kind, found.query_name
+        child.key = child.column(found.query_name)
         if own_queryset is not None:
             _check_queryset(own_queryset, related, path, sliced=relation.kind != GENERIC)
         child.node = item(child)
@@ -865,10 +844,11 @@ class _Compiler:
     def own_to_one(
         self,
         query: _Query,
-        prefix: _Prefix,
+        prefix: Prefix,
         model: type[models.Model],
         attribute: Attribute,
         own: Prefetch[str],
+        node: FieldNode,
         field: serializers.BaseSerializer,  # type: ignore[type-arg]
         path: str,
     ) -> _Related:
@@ -880,20 +860,20 @@ class _Compiler:
         child = _Query(related)
         child.column(related._meta.pk.name)
         child.many = False
-        if type(descriptor) in _TO_ONE_DESCRIPTORS:
+        if not _is_plain_to_one(model, attribute):
+            raise FastPathUnavailable(f"'{path}': {attribute.name} is not a plain relation.")
+        if relation_kind(model, attribute) == REVERSE_ONE_TO_ONE:
+            fk = descriptor.related.field
+            self.check_target(fk, model._meta.pk, path)
+            kind, lookup, parent = REVERSE_ONE, fk.name, prefix.lookup(model._meta.pk.name)
+            child.key = child.column(fk.name)
+        else:  # a foreign key, a one-to-one or a parent link
             fk = descriptor.field
             if len(fk.foreign_related_fields) != 1:
                 raise FastPathUnavailable(f"'{path}': a multi-column relation.")
             target = fk.target_field
             kind, lookup, parent = FORWARD_ONE, target.name, prefix.lookup(fk.name)
             child.key = child.column(target.name)
-        elif type(descriptor) is ReverseOneToOneDescriptor:
-            fk = descriptor.related.field
-            self.check_target(fk, model._meta.pk, path)
-            kind, lookup, parent = REVERSE_ONE, fk.name, prefix.lookup(model._meta.pk.name)
-            child.key = child.column(fk.name)
-        else:
-            raise FastPathUnavailable(f"'{path}': {attribute.name} is not a plain relation.")
         relation = _Relation(
             kind=kind,
             path=path,
@@ -908,7 +888,7 @@ class _Compiler:
             filter=None,
             by_subquery=False,
         )
-        child.node = self.object(child, _ROOT, related, field, path)
+        child.node = self.object(child, ROOT, related, field, path, node.serializer)
         query.relations.append(relation)
         return _Related(len(query.relations) - 1, relation.parent_col, many=False)
 
@@ -919,22 +899,17 @@ class _Compiler:
             )
 
 
-def _is_generic(descriptor: object) -> bool:
-    try:
-        from django.contrib.contenttypes.fields import ReverseGenericManyToOneDescriptor
-    except ImportError:  # pragma: no cover - contenttypes is not installed
-        return False
-    return type(descriptor) is ReverseGenericManyToOneDescriptor
+def _is_plain_to_one(model: type[models.Model], attribute: Attribute) -> bool:
+    """Whether the to-one `attribute` is read through Django's own descriptor."""
+    descriptor = type(getattr_static(model, attribute.name, None))
+    if attribute.local_field is not None:
+        return descriptor in _TO_ONE_DESCRIPTORS
+    return descriptor is ReverseOneToOneDescriptor
 
 
 def _check_descriptor(model: type[models.Model], attribute: Attribute, path: str) -> None:
     """Refuse a to-one relation read through a descriptor other than Django's own."""
-    descriptor = type(getattr_static(model, attribute.name, None))
-    if attribute.local_field is not None:
-        plain = descriptor in _TO_ONE_DESCRIPTORS
-    else:
-        plain = descriptor is ReverseOneToOneDescriptor
-    if not plain:
+    if not _is_plain_to_one(model, attribute):
         raise FastPathUnavailable(f"'{path}': {attribute.name} has a custom descriptor.")
 
 
@@ -1208,11 +1183,8 @@ class FastPlan:
         for model in self.models:
             _check_model(model)
         self._check_database(queryset)
-        getter = related_queryset or _default_related_queryset
-        bases = {}
-        for lookup in queryset._prefetch_related_lookups:  # type: ignore[attr-defined]  # private
-            prefetch = lookup if isinstance(lookup, Prefetch) else Prefetch(lookup)
-            bases[prefetch.prefetch_to] = prefetch
+        getter = related_queryset or default_related_queryset
+        bases = existing_prefetches(queryset)
         querysets = {}
         for query in self.root.walk():
             for relation in query.relations:
@@ -1267,26 +1239,19 @@ class FastPlan:
         return query.serialize(rows)[0]
 
 
-def _default_related_queryset(model: type[models.Model], path: str) -> QuerySet[Any]:
-    queryset: QuerySet[Any] = model._default_manager.all()
-    return queryset
-
-
 def _base_queryset(
     relation: _Relation, bases: dict[str, Prefetch[str]], getter: RelatedQuerysetGetter
 ) -> QuerySet[Any]:
-    """The queryset a relation's rows come from, chosen as the planner chooses it: the
-    extra's own Prefetch, the root queryset's prefetch_related() of the relation, or
-    the view's get_related_queryset(); then the extra's filter."""
-    base = bases.get(relation.root_lookup) if relation.root_lookup else None
-    if relation.own is not None:
-        queryset: QuerySet[Any] = within(relation.own, getter(relation.model, relation.path))
-    elif base is not None and base.queryset is not None:
-        queryset = base.queryset
-    else:
-        queryset = getter(relation.model, relation.path)
-    if relation.filter is not None:
-        queryset = queryset.filter(relation.filter)
+    """The queryset a relation's rows come from: sources.base_queryset(), as the
+    planner chooses it (a relation loaded grouped gets no fast plan), checked."""
+    queryset = base_queryset(
+        relation.model,
+        relation.path,
+        getter,
+        own=relation.own,
+        existing=bases.get(relation.root_lookup) if relation.root_lookup else None,
+        filter=relation.filter,
+    )
     _check_queryset(
         queryset,
         relation.model,

@@ -12,17 +12,12 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from inspect import getattr_static
 from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.expressions import Expression, OrderBy, RawSQL, Ref
-from django.db.models.fields.related_descriptors import (
-    ManyToManyDescriptor,
-    ReverseManyToOneDescriptor,
-)
 from django.db.models.functions import RowNumber
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.db.models.query import ModelIterable, prefetch_related_objects
@@ -31,10 +26,10 @@ from django.db.models.sql.compiler import SQLCompiler
 
 from .routing import read_database, stand_in
 from .schema import FieldSpec
+from .sources import LOOKUP_SEP, MANY_TO_MANY, REVERSE_FK, to_many
 
 __all__ = ["Grouped"]
 
-SEP = "__"
 
 # Columns the grouped query adds to the parents' and the rows' queries.
 _PREFIX = "_eager_g"
@@ -109,32 +104,17 @@ class _Relation:
 
 
 def _relation(model: type[models.Model], accessor: str, path: str) -> _Relation:
-    descriptor: Any = getattr_static(model, accessor, None)
-    if type(descriptor) is ReverseManyToOneDescriptor:
-        fk = descriptor.field
+    # The kinds of relation Grouped serves, told apart by sources.to_many().
+    found = to_many(model, accessor)
+    if found is not None and found.kind == REVERSE_FK:
+        fk = found.field
         if len(fk.foreign_related_fields) == 1:
             return _Relation(
-                accessor,
-                fk.remote_field.cache_name,
-                fk.attname,
-                fk.target_field.attname,
-                True,
-                fk,
+                accessor, found.cache_name, fk.attname, fk.target_field.attname, True, fk
             )
-    elif type(descriptor) is ManyToManyDescriptor:
-        field = descriptor.rel.field
-        if descriptor.reverse:
-            key, cache_name = field.name, field.related_query_name()
-            source = field.m2m_reverse_field_name()
-        else:
-            key, cache_name = field.related_query_name(), field.name
-            source = field.m2m_field_name()
-        through: Any = descriptor.rel.through
-        through_fk: Any = through._meta.get_field(source)
-        if not key.endswith("+"):
-            return _Relation(
-                accessor, cache_name, key, through_fk.target_field.attname, False, None
-            )
+    elif found is not None and found.kind == MANY_TO_MANY and not found.query_name.endswith("+"):
+        target = found.field.target_field.attname
+        return _Relation(accessor, found.cache_name, found.query_name, target, False, None)
     raise ImproperlyConfigured(
         f"'{path}' is loaded with Grouped, which serves reverse foreign keys and "
         f"many-to-many relations with a query name; {model.__name__}.{accessor} is "
@@ -197,7 +177,7 @@ class Grouping:
         path: str,
     ) -> None:
         """Group the prefetch of `lookup` (into `to_attr`) of the rows of `model`."""
-        if SEP in lookup:
+        if LOOKUP_SEP in lookup:
             # A relation of a JOINed to-one relation's rows: those rows come from the
             # JOIN, not from a queryset of their own, so the relation is prefetched.
             return

@@ -10,13 +10,14 @@ left out of the response instead, so one view serves every user.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework.permissions import BasePermission, OperandHolder, SingleOperandHolder
 
 from .schema import SerializerSchema
 from .shape import Shape
+from .tree import resolve
 
 __all__ = [
     "PermittedLevel",
@@ -117,25 +118,16 @@ def forbidden_paths(
     if decided is None:
         decided = {}  # one decision per extra, wherever it appears
     forbidden = []
-    for path, spec in _walk(schema, shape, ""):
+    for node in resolve(schema, shape).walk():
+        spec = node.spec
         if not spec.permissions:
             continue
         key = id(spec)
         if key not in decided:
             decided[key] = is_permitted(spec.permissions, request, view)
         if not decided[key]:
-            forbidden.append(path)
+            forbidden.append(node.path)
     return forbidden
-
-
-def _walk(schema: SerializerSchema, shape: Shape, prefix: str) -> Iterator[tuple[str, Any]]:
-    for name in shape.fields:
-        spec = schema.spec(name)
-        path = f"{prefix}{name}"
-        yield path, spec
-        child_shape = shape.child(name)
-        if child_shape is not None and spec.child_schema is not None:
-            yield from _walk(spec.child_schema, child_shape, path + ".")
 
 
 def without_paths(shape: Shape, paths: list[str]) -> Shape:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from django.db import models
 from django.db.models import F, Prefetch, QuerySet
@@ -23,43 +23,31 @@ from .schema import (
     TO_ONE,
     UNKNOWN,
     Attribute,
-    FieldSpec,
     SerializerSchema,
     model_attribute,
 )
 from .shape import Shape
+from .sources import (
+    LOOKUP_SEP,
+    PARENT_LINK,
+    ROOT,
+    Prefix,
+    RelatedQuerysetGetter,
+    Source,
+    back,
+    base_queryset,
+    default_related_queryset,
+    ends_to_one,
+    existing_prefetches,
+    follow_path,
+    relation_kind,
+    within,
+)
 from .stock import COLUMNS_FIELD, COLUMNS_SERIALIZER, COLUMNS_VALUE, declared_requires
+from .tree import LOAD_FK_COLUMN, LOAD_NONE, LOAD_PREFETCH, FieldNode, SerializerNode, resolve
 from .validation import declared_grouping
 
 __all__ = ["RelatedQuerysetGetter", "keep_row_order", "prefetch_queryset", "within"]
-
-#: `(model, path) -> QuerySet`: the queryset a relation's rows are loaded from,
-#: before the planner adds its own loading: the view's get_related_queryset(). `path`
-#: is the serializer field path. A computed field is given it with its level's path
-#: bound (see Computed.modify_queryset()).
-RelatedQuerysetGetter = Callable[[type[models.Model], str], QuerySet[Any]]
-
-SEP = "__"
-
-
-def _default_related_queryset(model: type[models.Model], path: str) -> QuerySet[Any]:
-    queryset: QuerySet[Any] = model._default_manager.all()
-    return queryset
-
-
-def within(queryset: QuerySet[Any], scope: QuerySet[Any]) -> QuerySet[Any]:
-    """Return `queryset` (a serializer's own Prefetch or Grouped queryset, declared once
-    for every request) restricted to the rows of `scope`, the view's
-    get_related_queryset() for its relation: a slice is kept, taken of those rows."""
-    default = scope.model._default_manager.all()
-    if scope.query.where == default.query.where:  # the hook scopes nothing
-        return queryset
-    restricted: QuerySet[Any] = queryset._chain()  # type: ignore[attr-defined]
-    low, high = restricted.query.low_mark, restricted.query.high_mark
-    restricted.query.clear_limits()
-    restricted = restricted.filter(pk__in=scope.values("pk"))
-    restricted.query.set_limits(low, high)
-    return restricted
 
 
 def _at_path(
@@ -67,18 +55,6 @@ def _at_path(
 ) -> Callable[[type[models.Model]], QuerySet[Any]]:
     # What a computed field at `path` gets: the view's hook with the path bound.
     return lambda model: getter(model, path)
-
-
-class _Prefix(NamedTuple):
-    """Where a JOINed model sits: `query` prefixes ORM lookups (`select_related`,
-    `only`), `attr` prefixes attribute paths (`prefetch_related`). They differ only
-    where a reverse relation's `related_query_name` is not its accessor."""
-
-    query: str = ""
-    attr: str = ""
-
-
-_ROOT = _Prefix()
 
 
 class _Child:
@@ -120,7 +96,7 @@ class _Level:
         self.base_prefetches: dict[str, Prefetch[str]] = {}
         # (query prefix, to-one name) → the level and prefix of the row Django fills that
         # relation with: the row a one-to-one came from (see _back).
-        self.same_rows: dict[tuple[str, str], tuple[_Level, _Prefix]] = {}
+        self.same_rows: dict[tuple[str, str], tuple[_Level, Prefix]] = {}
         # Prefetches into an attribute of a to-one relation, and the ones the outer
         # queryset must run instead of this one (see apply).
         self.to_one_attrs: set[str] = set()
@@ -132,17 +108,17 @@ class _Level:
         # The model JOINed at each lookup of `select`.
         self.joined: dict[str, type[models.Model]] = {}
         # The rows that code we do not know reads (see opaque), by query prefix.
-        self.opaque_rows: dict[str, _Prefix] = {}
+        self.opaque_rows: dict[str, Prefix] = {}
         # Every column of its rows, of the rows JOINed to them and of its prefetches.
         self.full = False
 
     # Columns and JOINs -------------------------------------------------------
 
-    def all_columns(self, prefix: _Prefix, model: type[models.Model]) -> None:
+    def all_columns(self, prefix: Prefix, model: type[models.Model]) -> None:
         for f in model._meta.concrete_fields:
             self.columns.add(prefix.query + f.name)
 
-    def opaque(self, prefix: _Prefix, model: type[models.Model]) -> None:
+    def opaque(self, prefix: Prefix, model: type[models.Model]) -> None:
         """Load every column of the rows at `prefix`, of the rows JOINed to them and of
         the rows prefetched from them: code we do not know (a field class of the
         user's, a `source="*"` or a property without `requires`) reads them, and a
@@ -155,12 +131,12 @@ class _Level:
         for query, prefix in self.opaque_rows.items():
             for lookup, related in self.joined.items():
                 if lookup.startswith(query):
-                    self.all_columns(_Prefix(lookup + SEP), related)
+                    self.all_columns(Prefix(lookup + LOOKUP_SEP), related)
             for key, planned in self.prefetches.items():
                 if isinstance(planned, _Child) and key.startswith(prefix.attr):
                     planned.level.full = True
 
-    def join(self, model: type[models.Model], prefix: _Prefix, attribute: Attribute) -> _Prefix:
+    def join(self, model: type[models.Model], prefix: Prefix, attribute: Attribute) -> Prefix:
         """JOIN the to-one `attribute` of `model` and return the prefix of its columns."""
         lookup = prefix.query + attribute.lookup
         self.select.add(lookup)
@@ -168,85 +144,70 @@ class _Level:
         if attribute.local_field:
             self.columns.add(prefix.query + attribute.local_field)
         for remote in attribute.remote_fields:
-            self.columns.add(lookup + SEP + remote)
-        back = _back(model, attribute)
-        if back is not None:
-            self.same_rows.setdefault((lookup + SEP, back), (self, prefix))
-        return _Prefix(lookup + SEP, prefix.attr + attribute.name + SEP)
+            self.columns.add(lookup + LOOKUP_SEP + remote)
+        way_back = back(model, attribute)
+        if way_back is not None:
+            self.same_rows.setdefault((lookup + LOOKUP_SEP, way_back), (self, prefix))
+        return Prefix(lookup + LOOKUP_SEP, prefix.attr + attribute.name + LOOKUP_SEP)
 
     def follow(
-        self, model: type[models.Model], prefix: _Prefix, attribute: Attribute
-    ) -> tuple[_Level, _Prefix]:
+        self, model: type[models.Model], prefix: Prefix, attribute: Attribute
+    ) -> tuple[_Level, Prefix]:
         """Return the level and prefix of the columns of the to-one `attribute`: a JOIN,
         or the row it came from, which Django puts in the relation's cache (a JOIN back
         to it would load a copy that Django discards)."""
         origin = self.same_rows.get((prefix.query, attribute.name))
         if origin is not None:
             return origin
-        if _is_parent_link(model, attribute):
+        if relation_kind(model, attribute) == PARENT_LINK:
             # Multi-table inheritance: Django builds the parent from the child's own
             # columns (it ignores a select_related of the link), if they are all loaded.
             self.all_columns(prefix, attribute.related_model)  # type: ignore[arg-type]
-            back = _back(model, attribute)
-            self.same_rows.setdefault((prefix.query, back), (self, prefix))  # type: ignore[arg-type]
-            return self, _Prefix(prefix.query, prefix.attr + attribute.name + SEP)
+            way_back = back(model, attribute)
+            self.same_rows.setdefault((prefix.query, way_back), (self, prefix))  # type: ignore[arg-type]
+            return self, Prefix(prefix.query, prefix.attr + attribute.name + LOOKUP_SEP)
         return self, self.join(model, prefix, attribute)
 
     # Fields --------------------------------------------------------------------
 
-    def visit(
-        self,
-        prefix: _Prefix,
-        model: type[models.Model],
-        schema: SerializerSchema,
-        shape: Shape,
-        path: str,
-    ) -> None:
+    def visit(self, prefix: Prefix, model: type[models.Model], node: SerializerNode) -> None:
+        schema = node.schema
         if not schema.is_stock:
             # Its own to_representation() (or another hook) may serialize other rows
             # than the fields': what a plan loads for the fields could go unused.
             # Loaded as without drf_eager: every column, nothing more.
             self.opaque(prefix, model)
             return
-        if schema.hook_requires:  # its overrides declared what they read
-            self.visit_requires(prefix, model, schema.hook_requires)
-        for name in shape.fields:
-            spec = schema.spec(name)
-            field_path = f"{path}.{name}" if path else name
-            self.visit_field(prefix, model, schema, spec, shape.child(name), field_path)
+        if node.requires:  # its overrides declared what they read
+            self.visit_requires(prefix, node.requires)
+        for name in node.shape.fields:
+            field_node = node.field(name)
+            if field_node is None:  # not a field of the serializer's
+                schema.spec(name)  # raises KeyError
+            else:
+                self.visit_field(prefix, model, field_node)
 
-    def visit_requires(
-        self, prefix: _Prefix, model: type[models.Model], requires: tuple[str, ...]
-    ) -> None:
-        for required in requires:
-            attrs = required.replace(SEP, ".").split(".")
-            self.visit_source(prefix, model, attrs, None, None, None, required)
+    def visit_requires(self, prefix: Prefix, requires: Sequence[Source]) -> None:
+        for source in requires:
+            self.visit_source(prefix, source, None)
 
-    def visit_field(
-        self,
-        prefix: _Prefix,
-        model: type[models.Model],
-        schema: SerializerSchema,
-        spec: FieldSpec,
-        shape: Shape | None,
-        path: str,
-    ) -> None:
+    def visit_field(self, prefix: Prefix, model: type[models.Model], node: FieldNode) -> None:
+        spec = node.spec
         field = spec.field
         if spec.requires is not None:
-            self.visit_requires(prefix, model, spec.requires)
+            self.visit_requires(prefix, node.requires)
         if isinstance(field, Computed):
             # Only this level's own rows can be annotated: to-one relations with a
             # computed field are prefetched, not JOINed (see visit_to_one).
-            self.computed.append((field, spec.name, path))
-            self.add_other_prefetches(prefix, "", spec)
+            self.computed.append((field, spec.name, node.path))
+            self.add_other_prefetches(prefix, "", node)
             return
-        source = spec.source
-        if source == "*":
+        if node.source is None:  # source="*"
             # A method field's own Prefetch objects are added as they are (see
             # visit_source).
-            self.add_other_prefetches(prefix, "", spec)
-            if spec.serializer is not None and shape is not None:
-                self.visit(prefix, model, spec.child_schema, shape, path)  # type: ignore[arg-type]
+            self.add_other_prefetches(prefix, "", node)
+            if node.serializer is not None:
+                self.visit(prefix, model, node.serializer)
             elif spec.requires is not None:
                 pass
             elif isinstance(field, relations.HyperlinkedIdentityField) and COLUMNS_FIELD.allows(
@@ -256,124 +217,103 @@ class _Level:
             else:
                 self.opaque(prefix, model)
             return
-        if spec.requires is None and not _is_known_field(field, schema, spec):
+        if spec.requires is None and not _is_known_field(node):
             # A to-many relation it reads is still prefetched (its rows in full): code
             # reads a relation through `.all()`, which the prefetch serves.
             self.opaque(prefix, model)
-        self.visit_source(prefix, model, source.split("."), spec, schema, shape, path)
+        self.visit_source(prefix, node.source, node)
 
-    def add_column(self, prefix: _Prefix, model: type[models.Model], name: str) -> None:
+    def add_column(self, prefix: Prefix, model: type[models.Model], name: str) -> None:
         attribute = model_attribute(model, name)
         if attribute.kind == COLUMN:
             self.columns.add(prefix.query + attribute.name)
         else:
             self.opaque(prefix, model)
 
-    def visit_source(
-        self,
-        prefix: _Prefix,
-        model: type[models.Model],
-        attrs: list[str],
-        spec: FieldSpec | None,
-        schema: SerializerSchema | None,
-        shape: Shape | None,
-        path: str,
-    ) -> None:
+    def visit_source(self, prefix: Prefix, source: Source, node: FieldNode | None) -> None:
+        """Load what the source (of the field `node`, or a `requires` path) reads."""
         level = self
         own_prefix = prefix  # the serializer's model's, whatever the source walks through
-        for attr in attrs[:-1]:
-            attribute = model_attribute(model, attr)
-            if attribute.kind != TO_ONE:
-                # A property or method on the way: we cannot know what it reads.
-                level.opaque(prefix, model)
-                return
-            level, prefix = level.follow(model, prefix, attribute)
-            model = attribute.related_model  # type: ignore[assignment]
-        attribute = model_attribute(model, attrs[-1])
-        relative = SEP.join(attrs)  # the lookup relative to the serializer's model
-        into = spec.prefetch_into(relative) if spec is not None else None
-        if into is not None:
-            # The source reads what the user's Prefetch stores in its `to_attr`
-            # (`source="top_rated"`): load that relation, through that Prefetch.
-            attribute = model_attribute(model, into.prefetch_through)
-            relative = into.prefetch_through
+        for through in source.through:
+            level, prefix = level.follow(through.model, prefix, through.attribute)
+        if source.stop is not None:
+            # A property or method on the way: we cannot know what it reads.
+            level.opaque(prefix, source.stop.model)
+            return
+        # The attribute loaded: for a field, the relation of the user's Prefetch whose
+        # `to_attr` the source reads, if it reads one (see tree.FieldNode.step).
+        step = source.last if node is None else node.step
+        assert step is not None  # the source did not stop
+        model, attribute = step.model, step.attribute
+        relative = source.lookup if node is None else node.relative
         if attribute.kind in (TO_ONE, TO_MANY, COLUMN, UNKNOWN):
             # Prefetch objects for other relations than the field's own: what a property
             # or a method reads ("prefetch for simple fields", as drf-eager-fields
             # calls it), or a variant's neighbours.
-            self.add_other_prefetches(own_prefix, relative, spec)
+            self.add_other_prefetches(own_prefix, relative, node)
         if attribute.kind == COLUMN:
             level.columns.add(prefix.query + attribute.name)
         elif attribute.kind == TO_ONE:
-            level.visit_to_one(prefix, model, relative, attribute, spec, shape, path)
+            level.visit_to_one(prefix, model, relative, attribute, node)
         elif attribute.kind == TO_MANY:
-            level.visit_to_many(prefix, relative, attribute, spec, schema, shape, path)
+            level.visit_to_many(prefix, relative, attribute, node)
         elif attribute.kind == GENERIC_FK:
             for column in attribute.remote_fields:
                 level.columns.add(prefix.query + column)
-            if spec is None or spec.prefetch is not False:
+            if node is None or node.loading != LOAD_NONE:
                 level.add_prefetch(Prefetch(prefix.attr + attribute.name))
-        elif spec is None or spec.requires is None:
+        elif node is None or node.spec.requires is None:
             assert attribute.kind == UNKNOWN
             # A property or method of the model: loaded as it declares, else in full.
-            required = declared_requires(getattr(model, attrs[-1], None))
+            required = declared_requires(getattr(model, attribute.name, None))
             if required is None:
                 level.opaque(prefix, model)
             else:
-                level.visit_requires(prefix, model, required)
+                level.visit_requires(prefix, [follow_path(model, path) for path in required])
 
     def visit_to_one(
         self,
-        prefix: _Prefix,
+        prefix: Prefix,
         model: type[models.Model],
         relative: str,
         attribute: Attribute,
-        spec: FieldSpec | None,
-        shape: Shape | None,
-        path: str,
+        node: FieldNode | None,
     ) -> None:
+        # `node` is None for a `requires` path: JOINed, and read by code we do not know.
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
         lookup = prefix.attr + attribute.name
-        field = spec.field if spec is not None else None
-        if spec is not None and spec.prefetch is False:
+        loading = None if node is None else node.loading
+        if loading in (LOAD_NONE, LOAD_FK_COLUMN):  # the foreign key column, if it has one
             if attribute.local_field:
                 self.columns.add(prefix.query + attribute.local_field)
             return
-        pk_only = isinstance(field, relations.RelatedField) and field.use_pk_only_optimization()
-        if pk_only and attribute.local_field:  # the FK column holds the value
-            self.columns.add(prefix.query + attribute.local_field)
-            return
-        back = _back(model, attribute)
-        origin = None if back is None else (back, prefix)
-        own = spec.own_prefetch(relative) if spec is not None else None
-        if own is not None and own.queryset is not None:
+        way_back = back(model, attribute)
+        origin = None if way_back is None else (way_back, prefix)
+        own = None if node is None else node.own
+        if loading == LOAD_PREFETCH and own is not None:
             # The user's own queryset for a to-one relation: prefetch it, never JOIN,
             # or the JOIN would fill the cache and silently drop the user's filter.
+            assert node is not None
             if attribute.local_field:
                 self.columns.add(prefix.query + attribute.local_field)
-            to_attr = spec.to_one_attr(relative)  # type: ignore[union-attr]
-            base = within(own.queryset, self.related_queryset(related, path))
-            self.plan_prefetch(
-                lookup, base, spec, shape, attribute, path, to_attr=to_attr, origin=origin
-            )
+            to_attr = node.spec.to_one_attr(relative)
+            base = base_queryset(related, node.path, self.related_queryset, own=own.queryset)
+            self.plan_prefetch(lookup, base, node, attribute, to_attr=to_attr, origin=origin)
             return
         same_row = (prefix.query, attribute.name) in self.same_rows
-        if (
-            not same_row
-            and spec is not None
-            and shape is not None
-            and _computes(spec.child_schema, shape)
-        ):
+        if loading == LOAD_PREFETCH and not same_row:
             # Its computed fields annotate its own query: one query, not a JOIN.
+            assert node is not None
             if attribute.local_field:
                 self.columns.add(prefix.query + attribute.local_field)
-            base = self.related_queryset(related, path)
-            self.plan_prefetch(lookup, base, spec, shape, attribute, path, origin=origin)
+            base = base_queryset(related, node.path, self.related_queryset)
+            self.plan_prefetch(lookup, base, node, attribute, origin=origin)
             self.prefetched_to_one[prefix.query + attribute.lookup] = lookup
             return
         level, column_prefix = self.follow(model, prefix, attribute)
-        if spec is not None and spec.serializer is not None and shape is not None:
-            level.visit(column_prefix, related, spec.child_schema, shape, path)  # type: ignore[arg-type]
+        field = None if node is None else node.spec.field
+        if node is not None and node.serializer is not None:
+            level.visit(column_prefix, related, node.serializer)
         elif isinstance(field, relations.SlugRelatedField) and COLUMNS_FIELD.allows(type(field)):
             level.add_column(column_prefix, related, field.slug_field)
         elif isinstance(field, relations.HyperlinkedRelatedField) and COLUMNS_FIELD.allows(
@@ -384,46 +324,41 @@ class _Level:
             level.opaque(column_prefix, related)
 
     def visit_to_many(
-        self,
-        prefix: _Prefix,
-        relative: str,
-        attribute: Attribute,
-        spec: FieldSpec | None,
-        schema: SerializerSchema | None,
-        shape: Shape | None,
-        path: str,
+        self, prefix: Prefix, relative: str, attribute: Attribute, node: FieldNode | None
     ) -> None:
-        if spec is not None and spec.prefetch is False:
+        if node is not None and node.loading == LOAD_NONE:
             return
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
         lookup = prefix.attr + attribute.name
-        own = spec.own_prefetch(relative) if spec is not None else None
+        spec = None if node is None else node.spec
+        path = "" if node is None else node.path
+        own = None if node is None else node.own
+        # Grouped: declared by the field, or by the view's eager_grouped.
         grouped = self.grouping.get(spec, path)
-        if own is not None and own.queryset is not None:
-            base = within(own.queryset, self.related_queryset(related, path))
-        elif grouped is not None and grouped.queryset is not None:
-            base = within(grouped.queryset, self.related_queryset(related, path))
-        elif lookup in self.base_prefetches and self.base_prefetches[lookup].queryset is not None:
-            base = cast("QuerySet[Any]", self.base_prefetches[lookup].queryset)  # not None
-        else:
-            base = self.related_queryset(related, path)
-        if spec is not None and spec.filter is not None:
-            base = base.filter(spec.filter)
+        base = base_queryset(
+            related,
+            path,
+            self.related_queryset,
+            own=None if own is None else own.queryset,
+            grouped=None if grouped is None else grouped.queryset,
+            existing=self.base_prefetches.get(lookup),
+            filter=None if spec is None else spec.filter,
+        )
         to_attr = None
-        if spec is not None and schema is not None and schema.model is not None:
-            to_attr = spec.to_attr(relative)
-        self.plan_prefetch(lookup, base, spec, shape, attribute, path, to_attr=to_attr)
+        if node is not None and node.schema.model is not None:
+            to_attr = node.spec.to_attr(relative)
+        self.plan_prefetch(lookup, base, node, attribute, to_attr=to_attr)
         if grouped is not None:
             self.grouping.add(self.model, lookup, to_attr, grouped, related, path)
 
-    def add_other_prefetches(self, prefix: _Prefix, relative: str, spec: FieldSpec | None) -> None:
-        """Add the Prefetch objects of `spec`'s list but the one of its relation at
+    def add_other_prefetches(self, prefix: Prefix, relative: str, node: FieldNode | None) -> None:
+        """Add the Prefetch objects of the field's list but the one of its relation at
         `relative`, as they are: their lookups are relative to the serializer's model,
         whose rows are this level's at `prefix`, for a to-one relation as for a to-many."""
-        if spec is None or spec.prefetch is False:
+        if node is None or node.spec.prefetch is False:
             return
-        own = spec.own_prefetch(relative)
-        for extra_prefetch in spec.prefetches:
+        own = node.spec.own_prefetch(relative)
+        for extra_prefetch in node.spec.prefetches:
             if extra_prefetch is not own:
                 self.add_prefetch(_prefixed(extra_prefetch, prefix))
 
@@ -431,23 +366,26 @@ class _Level:
         self,
         lookup: str,
         base: QuerySet[Any],
-        spec: FieldSpec | None,
-        shape: Shape | None,
+        node: FieldNode | None,
         attribute: Attribute,
-        path: str,
         *,
         to_attr: str | None = None,
-        origin: tuple[str, _Prefix] | None = None,
+        origin: tuple[str, Prefix] | None = None,
     ) -> None:
-        """Prefetch the relation `attribute` at `lookup` from `base`, loading what `spec`
-        serves of it. `origin` is the name of the relation back and the prefix of the
-        row Django fills it with, for a one-to-one."""
+        """Prefetch the relation `attribute` at `lookup` from `base`, loading what the
+        field `node` serves of it. `origin` is the name of the relation back and the
+        prefix of the row Django fills it with, for a one-to-one."""
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
-        key = lookup if to_attr is None else SEP.join([*lookup.split(SEP)[:-1], to_attr])
+        key = (
+            lookup
+            if to_attr is None
+            else LOOKUP_SEP.join([*lookup.split(LOOKUP_SEP)[:-1], to_attr])
+        )
         planned = self.prefetches.get(key)
         if isinstance(planned, Prefetch):  # the user's, added first: kept as it is
             return
         if planned is None:
+            path = "" if node is None else node.path
             child = _Level(
                 related, self.related_queryset, path, nested=True, grouping=self.grouping.below()
             )
@@ -460,33 +398,27 @@ class _Level:
             # back to, or a `requires`): its query serves both.
             child = planned.level
         if origin is not None:
-            back, prefix = origin
-            child.same_rows.setdefault(("", back), (self, prefix))
-        child.load(related, spec, shape, path)
+            way_back, prefix = origin
+            child.same_rows.setdefault(("", way_back), (self, prefix))
+        child.load(related, node)
 
-    def load(
-        self,
-        related: type[models.Model],
-        spec: FieldSpec | None,
-        shape: Shape | None,
-        path: str,
-    ) -> None:
-        """Load what `spec` serves of this level's rows."""
-        field = spec.field if spec is not None else None
-        if spec is not None and spec.serializer is not None and shape is not None:
-            self.visit(_ROOT, related, spec.child_schema, shape, path)  # type: ignore[arg-type]
+    def load(self, related: type[models.Model], node: FieldNode | None) -> None:
+        """Load what the field `node` serves of this level's rows."""
+        field = None if node is None else node.spec.field
+        if node is not None and node.serializer is not None:
+            self.visit(ROOT, related, node.serializer)
         elif isinstance(field, serializers.ManyRelatedField) and COLUMNS_FIELD.allows(
             type(field.child_relation)
         ):
             relation = field.child_relation
             if isinstance(relation, relations.SlugRelatedField):
-                self.add_column(_ROOT, related, relation.slug_field)
+                self.add_column(ROOT, related, relation.slug_field)
             elif isinstance(relation, relations.HyperlinkedRelatedField):
-                self.add_column(_ROOT, related, relation.lookup_field)
+                self.add_column(ROOT, related, relation.lookup_field)
             elif not isinstance(relation, relations.PrimaryKeyRelatedField):
-                self.opaque(_ROOT, related)
+                self.opaque(ROOT, related)
         else:  # code we do not know reads it (a `requires`, a plain field)
-            self.opaque(_ROOT, related)
+            self.opaque(ROOT, related)
 
     def add_prefetch(self, prefetch: Prefetch[str]) -> None:
         key = prefetch.prefetch_to
@@ -495,10 +427,10 @@ class _Level:
             # The plan loads this relation cache for a field, and a user's Prefetch of
             # the same relation is for code we do not know (a property reading it):
             # the planned query serves both, with every column.
-            planned.level.all_columns(_ROOT, planned.level.model)
+            planned.level.all_columns(ROOT, planned.level.model)
         if key not in self.prefetches:
             self.prefetches[key] = prefetch
-            if prefetch.to_attr and _ends_to_one(self.model, prefetch.prefetch_through):
+            if prefetch.to_attr and ends_to_one(self.model, prefetch.prefetch_through):
                 self.to_one_attrs.add(key)
 
     # Result ------------------------------------------------------------------
@@ -543,7 +475,7 @@ class _Level:
         if self.prefetches:
             # Parents before children, or Django would load a parent on its own first.
             built = cast("list[Prefetch[str]]", list(self.prefetches.values()))  # no _Child left
-            prefetches = sorted(built, key=lambda p: p.prefetch_to.count(SEP))
+            prefetches = sorted(built, key=lambda p: p.prefetch_to.count(LOOKUP_SEP))
             queryset = queryset.prefetch_related(*prefetches)
         existing, defer = queryset.query.deferred_loading
         if not defer:  # the queryset already has only(): load its fields too
@@ -560,7 +492,7 @@ class _Level:
         self.columns.add(pk)
         all_fields = {f.name for f in self.model._meta.concrete_fields}
         pruned = not self.full and (
-            any(SEP in column for column in self.columns) or not all_fields <= self.columns
+            any(LOOKUP_SEP in column for column in self.columns) or not all_fields <= self.columns
         )
         if pruned:
             queryset = queryset.only(*sorted(self.columns))
@@ -575,7 +507,7 @@ class _Level:
         for query, attr in self.prefetched_to_one.items():
             if query not in self.select:
                 continue
-            below = query + SEP
+            below = query + LOOKUP_SEP
             nested = sorted(s[len(below) :] for s in self.select if s.startswith(below))
             self.select = {s for s in self.select if s != query and not s.startswith(below)}
             self.columns = {c for c in self.columns if not c.startswith(below)}
@@ -595,8 +527,8 @@ class _Level:
             if lookup not in self.select:
                 if attribute.local_field:
                     self.columns.add(prefix + attribute.local_field)
-                self.all_columns(_Prefix(lookup + SEP), attribute.related_model)  # type: ignore[arg-type]
-            self.keep_joined(below, lookup + SEP, attribute.related_model)  # type: ignore[arg-type]
+                self.all_columns(Prefix(lookup + LOOKUP_SEP), attribute.related_model)  # type: ignore[arg-type]
+            self.keep_joined(below, lookup + LOOKUP_SEP, attribute.related_model)  # type: ignore[arg-type]
 
 
 def keep_row_order(queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -616,75 +548,19 @@ def keep_row_order(queryset: QuerySet[Any]) -> QuerySet[Any]:
     return ordered
 
 
-def _is_known_field(field: Any, schema: SerializerSchema, spec: FieldSpec) -> bool:
-    """Whether drf_eager knows what `field` reads: a list serializer's class, or a
-    field's; a field whose source is a column is given only its value."""
+def _is_known_field(node: FieldNode) -> bool:
+    """Whether drf_eager knows what the field of `node` reads: a list serializer's class,
+    or a field's; a field whose source is a column is given only its value."""
+    field = node.spec.field
     if isinstance(field, serializers.ListSerializer):
         return COLUMNS_SERIALIZER.allows(type(field))
     if isinstance(field, serializers.BaseSerializer):
         return True  # its own class is checked at its level (see _Level.visit)
-    found = schema.relation_lookup(spec.name)
-    reads_value = found is not None and found[1].kind == COLUMN
+    attribute = node.attribute
+    reads_value = (
+        node.schema.model is not None and attribute is not None and attribute.kind == COLUMN
+    )
     return (COLUMNS_VALUE if reads_value else COLUMNS_FIELD).allows(type(field))
-
-
-def _computes(schema: SerializerSchema | None, shape: Shape) -> bool:
-    """Whether `shape` of `schema` serves a computed field of its own rows: at its level,
-    or through a one-to-one and back to the same row."""
-    if schema is None:
-        return False
-    for name in shape.fields:
-        spec = schema.spec(name)
-        if isinstance(spec.field, Computed):
-            return True
-        below = shape.child(name)
-        if below is None or spec.child_schema is None or schema.model is None:
-            continue
-        back = _back(schema.model, model_attribute(schema.model, spec.source))
-        for back_name in below.fields if back is not None else ():
-            back_spec = spec.child_schema.spec(back_name)
-            back_shape = below.child(back_name)
-            if (
-                back_spec.source == back
-                and back_shape is not None
-                and _computes(back_spec.child_schema, back_shape)
-            ):
-                return True
-    return False
-
-
-def _back(model: type[models.Model], attribute: Attribute) -> str | None:
-    """The relation back from a one-to-one `attribute` of `model`, which Django fills
-    with the row it came from when it loads the relation (JOIN or prefetch)."""
-    if attribute.kind != TO_ONE:
-        return None
-    if attribute.local_field is None:  # a reverse one-to-one: its forward field
-        return attribute.remote_fields[0]
-    field = model._meta.get_field(attribute.name)
-    if not field.one_to_one:  # a foreign key: its way back is to-many
-        return None
-    return field.remote_field.get_accessor_name()  # type: ignore[union-attr]
-
-
-def _is_parent_link(model: type[models.Model], attribute: Attribute) -> bool:
-    if attribute.local_field is None:
-        return False
-    field = model._meta.get_field(attribute.name)
-    return bool(field.remote_field.parent_link)  # type: ignore[union-attr]
-
-
-def _ends_to_one(model: type[models.Model], lookup: str) -> bool:
-    """Whether the relations of `lookup` resolve from `model` and end in a to-one."""
-    attribute = None
-    related: type[models.Model] | None = model
-    for name in lookup.split(SEP):
-        if related is None:
-            return False
-        attribute = model_attribute(related, name)
-        if attribute.kind not in (TO_ONE, TO_MANY):
-            return False
-        related = attribute.related_model
-    return attribute is not None and attribute.kind == TO_ONE
 
 
 def _to_one_by_lookup(model: type[models.Model], lookup: str) -> Attribute | None:
@@ -698,13 +574,13 @@ def _to_one_by_lookup(model: type[models.Model], lookup: str) -> Attribute | Non
     return None
 
 
-def _prefixed(prefetch: Prefetch[str], prefix: _Prefix) -> Prefetch[str]:
+def _prefixed(prefetch: Prefetch[str], prefix: Prefix) -> Prefetch[str]:
     # The user's Prefetch is relative to its serializer's model, which may be JOINed
     # below the queryset's own: copy it (it is shared) and move it there.
     if not prefix.attr:
         return prefetch
     moved = copy.copy(prefetch)
-    moved.add_prefix(prefix.attr[: -len(SEP)])
+    moved.add_prefix(prefix.attr[: -len(LOOKUP_SEP)])
     return moved
 
 
@@ -717,7 +593,7 @@ def _every_non_null_join(model: type[models.Model], prefix: str, depth: int) -> 
         if field.is_relation and not field.null and field.related_model is not None:
             lookup = prefix + field.name
             yield lookup
-            yield from _every_non_null_join(field.related_model, lookup + SEP, depth + 1)
+            yield from _every_non_null_join(field.related_model, lookup + LOOKUP_SEP, depth + 1)
 
 
 def prefetch_queryset(
@@ -740,17 +616,13 @@ def prefetch_queryset(
         return queryset
     level = _Level(
         queryset.model,
-        related_queryset or _default_related_queryset,
+        related_queryset or default_related_queryset,
         "",
         grouping=Grouping(declared_grouping(grouped, schema)),
     )
     existing = list(queryset._prefetch_related_lookups)  # type: ignore[attr-defined]  # private, not in the stubs
-    for lookup in existing:
-        if isinstance(lookup, Prefetch):
-            level.base_prefetches[lookup.prefetch_to] = lookup
-        else:
-            level.base_prefetches[lookup] = Prefetch(lookup)
-    level.visit(_ROOT, queryset.model, schema, shape, "")
+    level.base_prefetches = existing_prefetches(queryset)
+    level.visit(ROOT, queryset.model, resolve(schema, shape, queryset.model))
     # The user's lookups for a relation the plan loads are merged into the plan's.
     kept = [
         lookup

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.db.models.constants import LOOKUP_SEP
 from rest_framework import serializers
 from rest_framework.fields import Field
 
@@ -178,7 +179,7 @@ class FieldSpec:
         """Return the user's Prefetch of one relation that stores into `attr` (its
         `to_attr`), for a field whose source reads that attribute."""
         for prefetch in self.prefetches:
-            if prefetch.to_attr == attr and "__" not in prefetch.prefetch_through:
+            if prefetch.to_attr == attr and LOOKUP_SEP not in prefetch.prefetch_through:
                 return prefetch
         return None
 
@@ -193,7 +194,7 @@ class FieldSpec:
         own = self.own_prefetch(lookup)
         if own is not None and own.to_attr:
             return own.to_attr
-        if lookup.rsplit("__", 1)[-1] == self.name and self.filter is None:
+        if lookup.rsplit(LOOKUP_SEP, 1)[-1] == self.name and self.filter is None:
             return None
         # A filtered relation never fills the relation's own cache: code that reads
         # the relation expects all of its rows.
@@ -309,6 +310,8 @@ class SerializerSchema:
         Return the attribute names walked and how the last one loads, or None when
         the serializer has no model or the source is `*`.
         """
+        from .sources import follow  # it reads model_attribute() of this module
+
         if self.model is None:
             return None
         source = self.spec(name).source
@@ -319,15 +322,10 @@ class SerializerSchema:
         if into is not None:
             # The source is the attribute the user's Prefetch of a relation stores into.
             return [into.prefetch_through], model_attribute(self.model, into.prefetch_through)
-        model: type[models.Model] | None = self.model
-        attribute = Attribute(UNKNOWN, attrs[0])
-        for index, attr in enumerate(attrs):
-            attribute = model_attribute(model, attr)  # type: ignore[arg-type]
-            if index < len(attrs) - 1:
-                if attribute.kind != TO_ONE:
-                    return attrs, Attribute(UNKNOWN, attr)
-                model = attribute.related_model
-        return attrs, attribute
+        followed = follow(self.model, tuple(attrs))
+        if followed.stop is not None:
+            return attrs, Attribute(UNKNOWN, attrs[len(followed.through)])
+        return attrs, followed.last.attribute  # type: ignore[union-attr]  # it did not stop
 
     @cached_property
     def _read_sources(self) -> dict[str, str | None]:
@@ -338,7 +336,7 @@ class SerializerSchema:
             if found is None or self.spec(name).prefetch is False:
                 continue
             attrs, attribute = found
-            lookup = "__".join(attrs)
+            lookup = LOOKUP_SEP.join(attrs)
             to_attr = None
             if attribute.kind == TO_MANY:
                 to_attr = self.spec(name).to_attr(lookup)

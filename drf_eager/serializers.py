@@ -21,7 +21,7 @@ from .bases import put_mixin_first
 from .computed import field_path
 from .exceptions import InvalidShape, RowBudget
 from .grouped import Grouped
-from .prefetch import prefetch_queryset, within
+from .prefetch import prefetch_queryset
 from .schema import TO_MANY, TO_ONE, get_schema
 from .settings import UnknownFields, eager_settings
 from .shape import SHAPE_CONTEXT_KEY as SHAPE_CONTEXT_KEY  # imported from here by views, fast
@@ -33,6 +33,7 @@ from .shape import (
     build_request,
     resolve,
 )
+from .sources import LOOKUP_SEP, base_queryset, default_related_queryset
 from .stock import PRUNED_SERIALIZER
 
 # Also importable from here, not ours: Django's classproperty, for `extra` declared as
@@ -51,7 +52,6 @@ _LEGACY_KEYS = ("extra", "fields", "exclude", "body_fields")
 
 _SETTING = object()
 
-SEP = "__"
 
 #: The serializer context key of the view's RowBudget (MAX_ROWS) for the response.
 BUDGET_CONTEXT_KEY = "eager_budget"
@@ -363,7 +363,7 @@ def _load_when_unplanned(field: Field[Any, Any, Any, Any], schema: Any, name: st
     if found is None:
         return
     attrs, attribute = found
-    lookup = SEP.join(attrs)
+    lookup = LOOKUP_SEP.join(attrs)
     if attribute.kind == TO_MANY:
         to_attr = spec.to_attr(lookup) if spec.prefetch is not False else None
     elif attribute.kind == TO_ONE and spec.prefetch is not False:
@@ -402,17 +402,17 @@ def _related_rows(
 ) -> QuerySet[Any]:
     # The queryset the plan would have prefetched the field's relation from.
     view = field.context.get("view")
-    getter = getattr(view, "get_related_queryset", None)
-    path = field_path(field)
-    scope = getter(related, path) if getter is not None else related._default_manager.all()
+    getter = getattr(view, "get_related_queryset", None) or default_related_queryset
     own = spec.own_prefetch(lookup)
-    if own is not None and own.queryset is not None:
-        base = within(own.queryset, scope)
-    elif isinstance(spec.prefetch, Grouped) and spec.prefetch.queryset is not None:
-        base = within(spec.prefetch.queryset, scope)
-    else:
-        base = scope
-    return base.filter(spec.filter) if spec.filter is not None else base
+    grouped = spec.prefetch if isinstance(spec.prefetch, Grouped) else None
+    return base_queryset(
+        related,
+        field_path(field),
+        getter,
+        own=None if own is None else own.queryset,
+        grouped=None if grouped is None else grouped.queryset,
+        filter=spec.filter,
+    )
 
 
 def _next_to_representation(serializer_class: type) -> Any:

@@ -23,6 +23,7 @@ __all__ = [
     "body_tree",
     "build_request",
     "resolve",
+    "within_depth",
 ]
 
 #: The serializer context key that carries a resolved Shape (set by the view).
@@ -201,7 +202,7 @@ class _Resolver:
             if child_level is None:
                 continue
             child_path = _join(path, name)
-            if name in requested and self.max_depth is not None and depth + 1 > self.max_depth:
+            if name in requested and not within_depth(depth, self.max_depth):
                 self.error(
                     "fields" if fields and name in fields else "extra",
                     f"'{child_path}' is nested {depth + 1} "
@@ -221,6 +222,14 @@ class _Resolver:
             if name in names:
                 children.append((name, child))
         return Shape(names, tuple(children))
+
+
+def within_depth(depth: int, max_depth: int | None) -> bool:
+    """Whether a nested serializer below a level `depth` levels deep may be requested:
+    requesting one (as an extra, or with names below it) counts towards MAX_DEPTH;
+    naming a default nested field alone does not. The OpenAPI extension lists the
+    paths by the same rule."""
+    return max_depth is None or depth + 1 <= max_depth
 
 
 def _join(path: str, name: str) -> str:

@@ -40,6 +40,7 @@ from .schema import (
 )
 from .settings import CHOICES, DEFAULTS, LIMITS, choice
 from .shape import ShapeError, build_request
+from .sources import LOOKUP_SEP, follow
 
 __all__ = [
     "HOOK_ERRORS",
@@ -331,7 +332,7 @@ def _is_loading(value: object) -> bool:
 
 def _lookup_problem(model: type[models.Model], lookup: str) -> str | None:
     related: type[models.Model] | None = model
-    for name in lookup.split("__"):
+    for name in lookup.split(LOOKUP_SEP):
         if related is None:  # beyond a generic foreign key: any model
             return None
         attribute = model_attribute(related, name)
@@ -393,7 +394,7 @@ def _requires_errors(
 
 
 def _path_problem(model: type[models.Model], path: str) -> str | None:
-    names = path.replace("__", ".").split(".")
+    names = path.replace(LOOKUP_SEP, ".").split(".")
     for index, name in enumerate(names):
         attribute = model_attribute(model, name)
         last = index == len(names) - 1
@@ -468,9 +469,7 @@ def _check_path(schema: SerializerSchema, path: str) -> None:
             # the relation is planned (where a JOINed relation's would be prefetched).
             attrs, attribute = found
             model = cast("type[models.Model]", level.model)  # relation_lookup found one
-            for attr in attrs[:-1]:
-                model = cast("type[models.Model]", model_attribute(model, attr).related_model)
-            check_groupable(model, attribute.name, path)
+            check_groupable(follow(model, tuple(attrs)).model, attribute.name, path)
         level = spec.child_schema
 
 

@@ -23,7 +23,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from ..parsing import WILDCARD, Tree
 from ..schema import SerializerSchema, get_schema
 from ..settings import eager_settings
-from ..shape import ShapeError, build_request
+from ..shape import ShapeError, build_request, within_depth
 from ..validation import HOOK_ERRORS
 
 __all__ = [
@@ -74,9 +74,7 @@ def _walk(
         child = schema.nested(name)
         is_extra = name in schema.extras
         path = prefix + name
-        # Requesting a nested serializer (as an extra, or with names below it) counts
-        # towards the depth limit; naming a default nested field alone does not.
-        deep_enough = max_depth is None or depth + 1 <= max_depth
+        deep_enough = within_depth(depth, max_depth)  # the request check's rule
         if part == "extra":
             if is_extra and (child is None or deep_enough):
                 yield path
