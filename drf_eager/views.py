@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
@@ -318,9 +319,18 @@ class EagerFieldsViewMixin:
         cached = self.__dict__.get("_eager_serializer_class_of")
         if cached is not None and cached[0][0] is key[0] and cached[0][1] == key[1]:
             return cached[1]
-        get_class = getattr(self, "get_serializer_class", None)
+        get_class = self.__dict__.get("get_serializer_class")
+        lend = get_class is None or get_class == self._eager_serializer_class
+        if lend:  # the class's method (an instance's own, from as_view(), is called as is)
+            method = getattr(type(self), "get_serializer_class", None)
+            get_class = None if method is None else partial(method, self)
         serializer_class = None if get_class is None else get_class()
         self._eager_serializer_class_of = (key, serializer_class)
+        if lend and get_class is not None:
+            # The view's own code asks too: DRF's get_serializer() (reached through an
+            # override of it, after the mixin or in place of its), a list() of the
+            # user's, the browsable API. It gets the answer of this request and action.
+            self.get_serializer_class = self._eager_serializer_class  # type: ignore[method-assign]
         return serializer_class
 
     def _refuse_forbidden(self, request: ShapeRequest, level: PermittedLevel) -> None:
@@ -621,10 +631,20 @@ class EagerFieldsViewMixin:
         # A serializer that reads input (`data=`) is never shaped: the shape
         # changes only what the response shows, not what is validated or saved.
         shaped = request.method in _SAFE_METHODS or getattr(self, "_eager_reloading", False)
-        if shaped and "data" not in kwargs and "context" not in kwargs:
+        # A context the caller built is shaped only if it is the view's own (an override
+        # of get_serializer() that passes self.get_serializer_context()): its serializer
+        # reads the queryset planned for the shape.
+        given = kwargs.get("context")
+        if given is not None and not (
+            isinstance(given, dict)
+            and SHAPE_CONTEXT_KEY in given
+            and given[SHAPE_CONTEXT_KEY] is None
+        ):
+            shaped = False
+        if shaped and "data" not in kwargs:
             shape = self.get_shape()
             if shape is not None:
-                context = self.get_serializer_context()
+                context = self.get_serializer_context() if given is None else dict(given)
                 context[SHAPE_CONTEXT_KEY] = shape
                 context[BUDGET_CONTEXT_KEY] = self._row_budget()
                 kwargs["context"] = context
