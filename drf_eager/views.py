@@ -330,7 +330,7 @@ class EagerFieldsViewMixin:
             # The view's own code asks too: DRF's get_serializer() (reached through an
             # override of it, after the mixin or in place of its), a list() of the
             # user's, the browsable API. It gets the answer of this request and action.
-            self.get_serializer_class = self._eager_serializer_class  # type: ignore[method-assign]
+            self.__dict__["get_serializer_class"] = self._eager_serializer_class
         return serializer_class
 
     def _refuse_forbidden(self, request: ShapeRequest, level: PermittedLevel) -> None:
