@@ -1251,6 +1251,7 @@ class FastPlan:
         queryset: QuerySet[Any],
         *,
         related_queryset: RelatedQuerysetGetter | None = None,
+        one_row: bool = False,
     ) -> FastQuery:
         """Check `queryset` and the related querysets, and return the query to run.
 
@@ -1258,9 +1259,15 @@ class FastPlan:
         or not). `related_queryset(model, path)` is the view's get_related_queryset();
         it defaults to the related model's default manager, as in the planner. Raise
         FastPathUnavailable, before any query, for a queryset the fast path cannot
-        serve identically.
+        serve identically: an unordered one among them, unless it is read for
+        `one_row`.
         """
         _check_queryset(queryset, self.model, "", sliced=True)
+        if not one_row and not queryset.ordered:
+            # Its rows come in the order the database reads the view's own query, which
+            # the root query here (other columns, JOINs) need not keep; the DRF path
+            # sends that query as it is (see drf_eager.prefetch.prefetch_queryset()).
+            raise FastPathUnavailable("The queryset has no ordering.")
         # Receivers connect at any time: checked per response, not per plan.
         for model in self.models:
             _check_model(model)
@@ -1311,7 +1318,7 @@ class FastPlan:
     ) -> dict[str, Any]:
         """Return the dict of the one row of `queryset` (a retrieve), raising the model's
         DoesNotExist or MultipleObjectsReturned as `queryset.get()` would."""
-        query = self.prepare(queryset, related_queryset=related_queryset)
+        query = self.prepare(queryset, related_queryset=related_queryset, one_row=True)
         rows = list(query.rows[:2])
         if not rows:
             raise queryset.model.DoesNotExist(

@@ -449,6 +449,8 @@ class EagerFieldsViewMixin:
             shape,
             related_queryset=self._related_querysets(),
             grouped=self.get_eager_grouped(),
+            # get_object() reads one row: its order is moot (get() drops any ordering).
+            one_row=self._is_detail(),
         )
 
     def _related_querysets(self) -> Callable[[type[models.Model], str], QuerySet[Any]]:
