@@ -236,6 +236,10 @@ class _Level:
             # Loaded as without drf_eager: every column, nothing more.
             self.opaque(prefix, model)
             return
+        if shape.open and not is_stock_class(schema.serializer_class, ("get_fields",)):
+            # The request did not choose its fields: its get_fields() may add some for
+            # this request (`email` for staff), which read what we cannot know.
+            self.opaque(prefix, model)
         if schema.hook_requires:  # its overrides declared what they read
             self.visit_requires(prefix, model, schema.hook_requires)
         for name in shape.fields:
