@@ -201,7 +201,8 @@ class _Level:
     ) -> _Level:
         """Return the level of a prefetch of the to-one `attribute` where a JOIN would
         change the order the rows are read in (see prefetch_queryset()). It loads the rows a JOIN
-        would: through the foreign key, as the relation's descriptor does, unscoped."""
+        would: through the foreign key, as the relation's descriptor does, unscoped (or
+        from the queryset's own prefetch of it)."""
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
         lookup = prefix.attr + attribute.name
         if attribute.local_field:
@@ -217,7 +218,12 @@ class _Level:
         back = _back(model, attribute)
         if back is not None:
             child.same_rows.setdefault(("", back), (self, prefix))
-        self.prefetches[lookup] = _Child(lookup, related._base_manager.all(), child, None)
+        own = self.base_prefetches.get(lookup)  # the queryset's own prefetch of it
+        if own is not None and own.queryset is not None:
+            base = own.queryset
+        else:
+            base = related._base_manager.all()
+        self.prefetches[lookup] = _Child(lookup, base, child, None)
         return child
 
     # Fields --------------------------------------------------------------------

@@ -633,20 +633,10 @@ class EagerFieldsViewMixin:
         # A serializer that reads input (`data=`) is never shaped: the shape
         # changes only what the response shows, not what is validated or saved.
         shaped = request.method in _SAFE_METHODS or getattr(self, "_eager_reloading", False)
-        # A context the caller built is shaped only if it is the view's own (an override
-        # of get_serializer() that passes self.get_serializer_context()): its serializer
-        # reads the queryset planned for the shape.
-        given = kwargs.get("context")
-        if given is not None and not (
-            isinstance(given, dict)
-            and SHAPE_CONTEXT_KEY in given
-            and given[SHAPE_CONTEXT_KEY] is None
-        ):
-            shaped = False
-        if shaped and "data" not in kwargs:
+        if shaped and "data" not in kwargs and "context" not in kwargs:
             shape = self.get_shape()
             if shape is not None:
-                context = self.get_serializer_context() if given is None else dict(given)
+                context = self.get_serializer_context()
                 context[SHAPE_CONTEXT_KEY] = shape
                 context[BUDGET_CONTEXT_KEY] = self._row_budget()
                 kwargs["context"] = context

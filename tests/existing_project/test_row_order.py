@@ -136,3 +136,20 @@ def test_the_view_serves_an_unordered_list_by_the_drf_path(db, ordered):
     assert isinstance(response.data.serializer, FastList) is ordered
     expected = queryset.order_by("slug") if ordered else queryset
     assert response.data == [{"id": c.pk, "name": c.name, "slug": c.slug} for c in expected]
+
+
+def test_a_prefetch_of_the_views_own_is_kept(db, django_assert_num_queries):
+    """The view's own Prefetch of a to-one relation is the base of the planned one."""
+    from django.db.models import Prefetch, Value
+
+    build_shop(2)
+    categories = models.Category.objects.annotate(own=Value(1))
+    queryset = models.Product.objects.prefetch_related(Prefetch("category", categories))
+    planned, context = prepare(api.eager.AdminProductSerializer, queryset, fields="category_name")
+    assert sql(planned) == sql(queryset)
+    [prefetch] = planned._prefetch_related_lookups
+    assert "own" in prefetch.queryset.query.annotations
+    assert prefetch.queryset.query.deferred_loading == (frozenset({"id", "name"}), False)
+    with django_assert_num_queries(2):
+        data = api.eager.AdminProductSerializer(planned, many=True, context=context).data
+    assert data == [{"category_name": p.category.name} for p in models.Product.objects.all()]

@@ -37,8 +37,10 @@ class EagerCategorySerializer(api.EagerModelSerializer):
 class OwnGetSerializer:
     """A project's base view with its own get_serializer(), calling super()."""
 
+    built = 0
+
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("context", self.get_serializer_context())  # type: ignore[attr-defined]
+        self.built += 1
         return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
 
 
@@ -142,3 +144,23 @@ def test_asked_once_per_request(db, layout, action, viewset, query):
     if action == "create":
         expected, served = without_ids(expected), without_ids(served)
     assert served == (pruned(expected) if query else expected)
+
+
+class NameOnly(api.EagerModelSerializer):
+    class Meta:
+        model = models.Category
+        fields = ["name"]
+
+
+def test_a_get_serializer_class_given_to_as_view_is_the_one_asked(db):
+    """as_view(get_serializer_class=...) sets it on the instance: it is called, not the
+    class's (which the mixin lends its answer to)."""
+    models.Category.objects.create(name="Hats", slug="hats")
+
+    class Categories(EagerFieldsViewMixin, generics.ListAPIView):
+        queryset = models.Category.objects.order_by("id")
+        serializer_class = EagerCategorySerializer
+
+    view = Categories.as_view(get_serializer_class=lambda: NameOnly)
+    response = view(APIRequestFactory().get("/"))
+    assert response.data == [{"name": "Hats"}]
