@@ -199,10 +199,10 @@ class _Level:
     def prefetch_instead(
         self, model: type[models.Model], prefix: _Prefix, attribute: Attribute
     ) -> _Level:
-        """Return the level of a prefetch of the to-one `attribute` where a JOIN would
-        change the order the rows are read in (see prefetch_queryset()). It loads the rows a JOIN
-        would: through the foreign key, as the relation's descriptor does, unscoped (or
-        from the queryset's own prefetch of it)."""
+        """Return the level of a prefetch of the to-one `attribute`, where a JOIN would
+        change the order the rows are read in (see prefetch_queryset()). It loads the
+        rows a JOIN would: through the foreign key, as the relation's descriptor does,
+        unscoped (or from the queryset's own prefetch of it)."""
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
         lookup = prefix.attr + attribute.name
         if attribute.local_field:
