@@ -210,7 +210,9 @@ class _Level:
         planned = self.prefetches.get(lookup)
         if isinstance(planned, _Child):
             return planned.level
-        child = _Level(related, self.related_queryset, self.path, nested=True)
+        child = _Level(
+            related, self.related_queryset, self.path, nested=True, grouping=self.grouping.below()
+        )
         child.columns.update(attribute.remote_fields)
         if isinstance(planned, Prefetch):
             # The user's own Prefetch loads it, with the columns of its queryset.

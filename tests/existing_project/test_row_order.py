@@ -20,6 +20,7 @@ from rest_framework.test import APIRequestFactory
 from drf_eager.fast import FastPathUnavailable, compile_fast_plan
 from drf_eager.prefetch import prefetch_queryset
 from drf_eager.schema import get_schema
+from drf_eager.serializers import SHAPE_CONTEXT_KEY as SHAPE
 from drf_eager.serializers import prepare, resolve_params
 from drf_eager.views import EagerFieldsViewMixin, FastList
 
@@ -153,3 +154,45 @@ def test_a_prefetch_of_the_views_own_is_kept(db, django_assert_num_queries):
     with django_assert_num_queries(2):
         data = api.eager.AdminProductSerializer(planned, many=True, context=context).data
     assert data == [{"category_name": p.category.name} for p in models.Product.objects.all()]
+
+
+@pytest.mark.parametrize("ordered", [False, True])
+def test_a_grouped_relation_below_a_prefetched_to_one(db, ordered, django_assert_num_queries):
+    """A view's grouped path below a to-one relation prefetched in place of a JOIN is
+    grouped in that prefetch's query: the lines, the products with their options (not
+    three queries). Ordered, the products are JOINed and their options prefetched."""
+    build_shop(2)
+
+    class Product(api.EagerModelSerializer):
+        options = api.eager.OptionSerializer(many=True)
+
+        class Meta:
+            model = models.Product
+            fields = ["title", "options"]
+
+    class Line(api.EagerModelSerializer):
+        product = Product()
+
+        class Meta:
+            model = models.OrderLine
+            fields = ["quantity", "product"]
+
+    queryset = models.OrderLine.objects.all()
+    if ordered:
+        queryset = queryset.order_by("id")
+    schema = get_schema(Line)
+    planned = prefetch_queryset(
+        queryset, schema, schema.default_shape, grouped=["product.options"]
+    )
+    with django_assert_num_queries(2):
+        data = Line(planned, many=True, context={SHAPE: schema.default_shape}).data
+    assert data == [
+        {
+            "quantity": line.quantity,
+            "product": {
+                "title": line.product.title,
+                "options": [{"id": o.pk, "name": o.name} for o in line.product.options.all()],
+            },
+        }
+        for line in queryset
+    ]
