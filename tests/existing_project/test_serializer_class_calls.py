@@ -126,11 +126,15 @@ def pruned(data: Any) -> Any:
 
 @pytest.mark.parametrize("viewset", [False, True], ids=["generic", "viewset"])
 @pytest.mark.parametrize("action", ["list", "retrieve", "create"])
-@pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("query", ["", "?fields=name"], ids=["no-parameters", "fields"])
+@pytest.mark.parametrize(
+    ("layout", "query"),
+    [
+        *((layout, "") for layout in LAYOUTS),
+        # Shaped: all but a get_serializer() that never reaches the mixin's.
+        *((layout, "?fields=name") for layout in LAYOUTS[:-1]),
+    ],
+)
 def test_asked_once_per_request(db, layout, action, viewset, query):
-    if query and layout == "get_serializer without super() before the mixin":
-        pytest.skip("a get_serializer() that does not call the mixin's is not shaped")
     models.Category.objects.create(name="Hats", slug="hats")
     models.Category.objects.create(name="Shoes", slug="shoes")
     CALLS.clear()
