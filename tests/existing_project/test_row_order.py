@@ -196,3 +196,24 @@ def test_a_grouped_relation_below_a_prefetched_to_one(db, ordered, django_assert
         }
         for line in queryset
     ]
+
+
+def test_two_fields_through_one_to_one_relation_share_its_prefetch(db, django_assert_num_queries):
+    build_shop(2)
+
+    class Card(api.EagerModelSerializer):
+        category_name = serializers.CharField(source="category.name")
+        category_slug = serializers.CharField(source="category.slug")
+
+        class Meta:
+            model = models.Product
+            fields = ["title", "category_name", "category_slug"]
+
+    planned, context = prepare(Card, models.Product.objects.all())
+    assert prefetched(planned) == ["category"]  # one query serves both
+    with django_assert_num_queries(2):
+        data = Card(planned, many=True, context=context).data
+    assert data == [
+        {"title": p.title, "category_name": p.category.name, "category_slug": p.category.slug}
+        for p in models.Product.objects.all()
+    ]
