@@ -43,6 +43,10 @@ DEFAULTS: dict[str, Any] = {
     # What verify mode does on a difference: "raise" FastPathMismatch, or "log" it (as
     # an error of the logger drf_eager.fast) and serve the fast path's response.
     "FAST_PATH_VERIFY": "raise",
+    # Serve a list the fast path serves as the JSON text one SQL statement writes
+    # (drf_eager.sql), where the database can write the DRF path's exact bytes; a view's
+    # `eager_sql_render` overrides it. Verify mode compares its bytes too.
+    "SQL_RENDER": False,
     # Query parameter names.
     "EXTRA_PARAM": "extra",
     "FIELDS_PARAM": "fields",

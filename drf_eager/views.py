@@ -46,6 +46,7 @@ from .serializers import (
 )
 from .settings import LIMITS, eager_settings
 from .shape import Shape, ShapeError, ShapeRequest, build_request
+from .sql import LazyRows, PassThroughRenderer, SQLResponse, SQLText
 from .verify import first_difference, is_stock_paginator, is_stock_renderer, report, uncounted
 from .verify import verifying as _verifying
 
@@ -122,6 +123,10 @@ class EagerFieldsViewMixin:
     #: Field paths of to-many relations to load grouped, JOINed to their parents' query
     #: (a list, or a dict of paths to `Grouped(...)`); see drf_eager.grouped.
     eager_grouped: Sequence[str] | Mapping[str, Grouped] = ()
+
+    #: Serve a list the fast path serves as JSON text written by the database, in one
+    #: statement (drf_eager.sql); None: the SQL_RENDER setting.
+    eager_sql_render: bool | None = None
 
     request: Request
     _eager_shape: Shape | None  # set by get_shape(), once per request
@@ -534,11 +539,29 @@ class EagerFieldsViewMixin:
         if query is None or not is_stock_paginator(paginator):
             # A paginator with code of its own may read the page's objects.
             return super().paginate_queryset(queryset)  # type: ignore[misc]
+        sql = self._sql_response(query)
+        if sql is not None:
+            # The paginator counts the rows and names the page; the statement reads it.
+            rows = LazyRows(query.rows)
+            page = super().paginate_queryset(rows)  # type: ignore[misc]
+            if page is not None:
+                self._eager_sql_page = (page, sql, rows.slice)
+            return page
         # The paginator counts and slices the root rows, not model instances.
         page = super().paginate_queryset(query.rows)  # type: ignore[misc]
         if page is not None:
             self._eager_fast_page = (page, query)
         return page
+
+    def _sql_response(self, query: FastQuery) -> SQLResponse | None:
+        # The SQL render of the fast path's query, or None (the reason is kept for
+        # explain_shape).
+        from .sql import sql_response
+
+        if "_eager_sql" not in self.__dict__:
+            self._eager_sql = sql_response(self, query, eager_settings.SQL_RENDER)
+        found = self._eager_sql
+        return found if isinstance(found, SQLResponse) and found.query is query else None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
@@ -636,6 +659,13 @@ class EagerFieldsViewMixin:
         return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
 
     def _fast_list(self, instance: Any) -> FastList | None:
+        sql_page = getattr(self, "_eager_sql_page", None)
+        if sql_page is not None and sql_page[0] is instance:
+            return self._sql_list(instance, sql_page[1], sql_page[2])
+        query = self._fast_query(instance)
+        sql = None if query is None else self._sql_response(query)
+        if sql is not None:
+            return self._sql_list(instance, sql, None)
         page = getattr(self, "_eager_fast_page", None)
         paginated = page is not None and page[0] is instance
         if paginated:
@@ -655,6 +685,38 @@ class EagerFieldsViewMixin:
             self._verify_fast_list(fast.data, paginated)
         return fast
 
+    def _sql_list(self, instance: Any, sql: SQLResponse, rows: slice | None) -> FastList:
+        from .sql import count_objects, verify_sql
+
+        paginated = rows is not None or getattr(self, "_eager_sql_page", None) is not None
+        page = getattr(self, "_eager_sql_page", None)
+        if page is not None and rows is None:  # a page past the end: no statement
+            text = "[]"
+        else:
+            text = sql.render(rows)
+        budget = self._row_budget()
+        if budget is not None:
+            budget.spend(count_objects(text))
+        if self._fast_path_mode() == "verify":
+            with uncounted():
+                expected = self._drf_list(paginated)
+            verify_sql(self, text, expected, eager_settings.FAST_PATH_VERIFY)
+        data = SQLText(text)
+        self._eager_sql_text = data
+        fast = FastList(instance, [])
+        fast.data = data  # type: ignore[assignment]  # the renderer puts the text there
+        return fast
+
+    def finalize_response(
+        self, request: Request, response: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        text = self.__dict__.get("_eager_sql_text")
+        if text is not None and getattr(response, "accepted_renderer", None) is not None:
+            # The list is the database's JSON text: the renderer writes around it.
+            response.accepted_renderer = PassThroughRenderer(response.accepted_renderer, text)
+        return response
+
     def _row_budget(self) -> RowBudget | None:
         # The objects this response may still serve (MAX_ROWS), shared by its serializers.
         # Only a shape the client chose is bounded: the view's own shape is the response
@@ -669,16 +731,9 @@ class EagerFieldsViewMixin:
     def _verify_fast_list(self, data: list[Any], paginated: bool) -> None:
         # Render the same rows by the DRF path (the planned queryset, paged by a copy of
         # the paginator) and compare. Its queries are not counted as the response's.
-        planned, _, shape = self._eager_fast_base
+        shape = self._eager_fast_base[2]
         with uncounted():
-            instances: Any = planned
-            if paginated:
-                paginator = copy.copy(self.paginator)  # type: ignore[attr-defined]
-                instances = paginator.paginate_queryset(planned, self.request, view=self)
-            context = self.get_serializer_context()
-            context[SHAPE_CONTEXT_KEY] = shape
-            serializer_class = self._eager_serializer_class()
-            expected = serializer_class(instances, many=True, context=context).data
+            expected = self._drf_list(paginated)
         difference = first_difference(data, expected)
         if difference is not None:
             report(
@@ -686,6 +741,19 @@ class EagerFieldsViewMixin:
                 f"path's for {shape!r}, at {difference}",
                 eager_settings.FAST_PATH_VERIFY,
             )
+
+    def _drf_list(self, paginated: bool) -> Any:
+        # The list's data by the DRF path: the planned queryset, paged by a copy of the
+        # paginator.
+        planned, _, shape = self._eager_fast_base
+        instances: Any = planned
+        if paginated:
+            paginator = copy.copy(self.paginator)  # type: ignore[attr-defined]
+            instances = paginator.paginate_queryset(planned, self.request, view=self)
+        context = self.get_serializer_context()
+        context[SHAPE_CONTEXT_KEY] = shape
+        serializer_class = self._eager_serializer_class()
+        return serializer_class(instances, many=True, context=context).data
 
     def _reload_for_response(self, serializer: Any) -> None:
         # The response of a write shows the requested shape, loaded by the plan:
