@@ -39,9 +39,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import F, QuerySet, Window
+from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import RowNumber
 from rest_framework import fields as drf_fields
 from rest_framework import relations
 from rest_framework.settings import ISO_8601, api_settings
@@ -74,7 +73,6 @@ __all__ = ["SQLRenderUnavailable", "SQLResponse", "prepare_sql", "sql_refusal"]
 #: The databases the SQL render writes statements for.
 VENDORS = ("postgresql", "sqlite")
 
-_ROW_NUMBER = "_eager_rn"
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
@@ -398,17 +396,10 @@ class _Statement:
 
     # Queries
 
-    def rows(
-        self, level: _Level, queryset: QuerySet[Any], ordered: bool
-    ) -> tuple[str, list[Any]]:
-        """The SQL of `queryset`'s rows: the level's columns as _eager_c<i>, and the row
-        number in the queryset's ordering as _eager_rn when `ordered`."""
-        query = level.query
-        columns: dict[str, Any] = {
-            f"_eager_c{index}": F(lookup) for index, lookup in enumerate(query.lookups)
-        }
-        if ordered:
-            columns[_ROW_NUMBER] = Window(RowNumber(), order_by=_ordering(queryset) or None)
+    def rows(self, level: _Level, queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
+        """The SQL of `queryset`'s rows, Django's own (filters, JOINs, ordering, slice),
+        selecting the level's columns as _eager_c<i>."""
+        columns = {f"_eager_c{index}": F(lookup) for index, lookup in enumerate(level.query.lookups)}
         sql, params = queryset.values(**columns).query.sql_with_params()
         return sql, list(params)
 
@@ -416,10 +407,6 @@ class _Statement:
         self, relation: _Relation, level: _Level, parent_key: str, many: bool
     ) -> tuple[str, list[Any]]:
         queryset = self.query._querysets[id(relation)]
-        if queryset.query.is_sliced:
-            raise SQLRenderUnavailable(f"'{relation.path}': a sliced Prefetch queryset.")
-        if queryset.db != self.query.queryset.db:
-            raise SQLRenderUnavailable(f"'{relation.path}': rows of another database.")
         # As the fast path (and Django's prefetch) filters them, by the parent's key:
         # here the parent row's key column.
         key_field = _column_field(relation.model, relation.query.lookups[relation.query.key])  # type: ignore[index]
@@ -428,25 +415,20 @@ class _Statement:
         )
         table = self.alias()
         if many:
-            queryset = keep_row_order(queryset)
-            inner, inner_params = self.rows(level, queryset, ordered=True)
+            # The aggregate reads the rows of the ordered subquery in its order: SQLite
+            # does not flatten an ordered subquery into an aggregate query, PostgreSQL
+            # aggregates the scan of the sorted subquery as it comes. The rows are those
+            # of the queryset's own ORDER BY, rows that tie included, as on the DRF path.
+            inner, inner_params = self.rows(level, keep_row_order(queryset))
             item, item_params = self.node(level, level.query.node, table)
-            rn = f"{table}.{self.ops.quote_name(_ROW_NUMBER)}"
-            if self.vendor == "postgresql":
-                sql = (
-                    f"COALESCE((SELECT '[' || string_agg({item}, ',' ORDER BY {rn}) || ']' "
-                    f"FROM ({inner}) {table}), '[]')"
-                )
-            else:
-                # SQLite aggregates the rows of an ordered subquery in its order (an
-                # aggregate query does not flatten a subquery with ORDER BY).
-                sql = (
-                    f"COALESCE((SELECT '[' || group_concat(j, ',') || ']' FROM "
-                    f"(SELECT {item} AS j FROM ({inner}) {table} ORDER BY {rn})), '[]')"
-                )
+            aggregate = "string_agg" if self.vendor == "postgresql" else "group_concat"
+            sql = (
+                f"COALESCE((SELECT '[' || {aggregate}({item}, ',') || ']' "
+                f"FROM ({inner}) {table}), '[]')"
+            )
             return sql, item_params + inner_params
-        queryset = queryset.order_by()
-        inner, inner_params = self.rows(level, queryset, ordered=False)
+        # A to-one relation with a Prefetch queryset of its own: one row per key.
+        inner, inner_params = self.rows(level, queryset.order_by())
         item, item_params = self.node(level, level.query.node, table)
         return f"COALESCE((SELECT {item} FROM ({inner}) {table} LIMIT 1), 'null')", (
             item_params + inner_params
@@ -454,45 +436,17 @@ class _Statement:
 
     def root(self) -> tuple[str, list[Any]]:
         level = _compiled(self.plan, self.vendor).root
-        queryset = keep_row_order(self.query.queryset)
         table = self.alias()
         item, item_params = self.node(level, level.query.node, table)
-        inner, inner_params = self.rows(level, queryset, ordered=True)
-        rn = f"{table}.{self.ops.quote_name(_ROW_NUMBER)}"
-        return f"SELECT {item} FROM ({inner}) {table} ORDER BY {rn}", item_params + inner_params
+        inner, inner_params = self.rows(level, keep_row_order(self.query.queryset))
+        # The root rows in the order of their query, as the related rows (see related()).
+        return f"SELECT {item} FROM ({inner}) {table}", item_params + inner_params
 
 
 def _render_value(value: Any) -> str:
     from rest_framework.renderers import JSONRenderer
 
     return JSONRenderer().render(value).decode()
-
-
-def _ordering(queryset: QuerySet[Any]) -> list[Any]:
-    """The queryset's ordering as a window's ORDER BY; raise SQLRenderUnavailable where
-    Django orders otherwise than by the named columns (a relation's name orders by the
-    related model's ordering; '?' is random)."""
-    query = queryset.query
-    meta = queryset.model._meta
-    ordering = list(query.order_by or (meta.ordering if query.default_ordering else ()))
-    for item in ordering:
-        if not isinstance(item, str):
-            continue
-        name = item.lstrip("-")
-        if name == "?" or "." in name:
-            raise SQLRenderUnavailable(f"An ordering by {item!r}.")
-        if name in query.annotations or name == "pk":
-            continue
-        try:
-            column = query.names_to_path(name.split("__"), meta)[1]
-        except Exception as exc:  # noqa: BLE001 - Django's own message for the ordering
-            raise SQLRenderUnavailable(f"An ordering by {item!r}: {exc}") from None
-        if column.is_relation and not name.endswith("_id"):
-            raise SQLRenderUnavailable(
-                f"An ordering by the relation {item!r} (Django orders by the related "
-                "model's ordering)."
-            )
-    return ordering
 
 
 def _compiled(plan: FastPlan, vendor: str) -> _Compiled:
@@ -523,11 +477,11 @@ class SQLResponse:
         for relation in _relations(self.plan.root):
             queryset = query._querysets[id(relation)]
             if queryset.query.is_sliced:
+                # Django filters a sliced prefetch with a window function over the
+                # parents' keys, which one correlated subquery per parent is not.
                 raise SQLRenderUnavailable(f"'{relation.path}': a sliced Prefetch queryset.")
             if queryset.db != self.db:
                 raise SQLRenderUnavailable(f"'{relation.path}': rows of another database.")
-            _ordering(keep_row_order(queryset))
-        _ordering(keep_row_order(query.queryset))
 
     def statement(self, rows: slice | None = None) -> tuple[str, list[Any]]:
         """The statement and its parameters; `rows`: the page of the root rows."""
@@ -673,12 +627,12 @@ def renderer_refusal(view: Any) -> str | None:
     return None
 
 
-def sql_response(view: Any, query: FastQuery, setting: bool) -> SQLResponse | str:
+def sql_response(view: Any, query: FastQuery, setting: bool) -> SQLResponse | str | None:
     """The SQL render of the list `query` the fast path would serve for `view`, or why
-    the fast path serves it instead."""
+    the fast path serves it instead; None when the SQL render is off."""
     mode = getattr(view, "eager_sql_render", None)
     if not (setting if mode is None else mode):
-        return "off (the SQL_RENDER setting, or the view's eager_sql_render)"
+        return None
     refusal = renderer_refusal(view)
     if refusal is not None:
         return refusal

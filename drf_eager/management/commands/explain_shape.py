@@ -181,6 +181,17 @@ def _path(view: Any, serializer_class: type, shape: Shape | None) -> str:
     return "DRF (the queryset or a related queryset cannot be served by the fast path)"
 
 
+def _sql_decision(view: Any) -> str | None:
+    # Whether the SQL render (drf_eager.sql) wrote the list, or why the fast path did;
+    # nothing when the fast path did not serve the list.
+    decision = view.__dict__.get("_eager_sql") if view is not None else None
+    if decision is None:
+        return None
+    if isinstance(decision, str):
+        return f"no ({decision}): the fast path built it"
+    return "yes (one statement writes the list's JSON, drf_eager.sql)"
+
+
 def _default_host() -> str:
     # A host the project accepts, so that links (pagination, hyperlinks) can be built.
     for host in settings.ALLOWED_HOSTS:
@@ -297,6 +308,9 @@ class Command(BaseCommand):
 
         write("")
         write(f"Path: {_path(recorder.view, serializer_class, shape)}")
+        sql = _sql_decision(recorder.view)
+        if sql is not None:
+            write(f"SQL render: {sql}")
 
         write("")
         count = len(queries.captured)
