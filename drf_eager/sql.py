@@ -38,6 +38,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
@@ -400,6 +401,7 @@ class _Statement:
         """The SQL of `queryset`'s rows, Django's own (filters, JOINs, ordering, slice),
         selecting the level's columns as _eager_c<i>."""
         columns = {f"_eager_c{index}": F(lookup) for index, lookup in enumerate(level.query.lookups)}
+        # EmptyResultSet (a filter Django knows matches nothing) is the caller's.
         sql, params = queryset.values(**columns).query.sql_with_params()
         return sql, list(params)
 
@@ -419,7 +421,10 @@ class _Statement:
             # does not flatten an ordered subquery into an aggregate query, PostgreSQL
             # aggregates the scan of the sorted subquery as it comes. The rows are those
             # of the queryset's own ORDER BY, rows that tie included, as on the DRF path.
-            inner, inner_params = self.rows(level, keep_row_order(queryset))
+            try:
+                inner, inner_params = self.rows(level, keep_row_order(queryset))
+            except EmptyResultSet:  # no rows for any parent: queryset.none(), pk__in=[]
+                return "'[]'", []
             item, item_params = self.node(level, level.query.node, table)
             aggregate = "string_agg" if self.vendor == "postgresql" else "group_concat"
             sql = (
@@ -428,7 +433,10 @@ class _Statement:
             )
             return sql, item_params + inner_params
         # A to-one relation with a Prefetch queryset of its own: one row per key.
-        inner, inner_params = self.rows(level, queryset.order_by())
+        try:
+            inner, inner_params = self.rows(level, queryset.order_by())
+        except EmptyResultSet:
+            return "'null'", []
         item, item_params = self.node(level, level.query.node, table)
         return f"COALESCE((SELECT {item} FROM ({inner}) {table} LIMIT 1), 'null')", (
             item_params + inner_params
@@ -493,7 +501,10 @@ class SQLResponse:
     def render(self, rows: slice | None = None) -> str:
         """Run the statement and return the JSON text of the list, as DRF's JSONRenderer
         writes it."""
-        sql, params = self.statement(rows)
+        try:
+            sql, params = self.statement(rows)
+        except EmptyResultSet:  # no root rows: Django sends no query either
+            return "[]"
         with connections[self.db].cursor() as cursor:
             cursor.execute(sql, params)
             texts = [row[0] for row in cursor.fetchall()]
