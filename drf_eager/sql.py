@@ -43,8 +43,7 @@ from django.db import connections, models
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework import fields as drf_fields
-from rest_framework import relations
-from rest_framework.settings import ISO_8601, api_settings
+from rest_framework.settings import api_settings
 
 from .fast import (
     _INT_COLUMNS,
@@ -68,6 +67,8 @@ from .fast import (
     _Value,
 )
 from .prefetch import keep_row_order
+
+_ISO_8601 = "iso-8601"  # rest_framework.settings.ISO_8601 (the stubs leave it out)
 
 __all__ = ["SQLRenderUnavailable", "SQLResponse", "prepare_sql", "sql_refusal"]
 
@@ -116,6 +117,11 @@ def _column_field(model: type[models.Model], lookup: str) -> models.Field[Any, A
     return target  # type: ignore[no-any-return]
 
 
+def _iso_8601(output_format: Any) -> bool:
+    # As DRF compares it (None: the value itself, rendered by the JSON encoder).
+    return isinstance(output_format, str) and output_format.lower() == _ISO_8601
+
+
 def _converter_field(plan: FastPlan, conv: int) -> Any:
     """The DRF field whose to_representation() the slot `conv` holds."""
     env = plan._env
@@ -124,7 +130,9 @@ def _converter_field(plan: FastPlan, conv: int) -> Any:
     return getattr(env.values[conv], "__self__", None)
 
 
-def _encoding(plan: FastPlan, vendor: str, column: models.Field[Any, Any], conv: int | None) -> str:
+def _encoding(
+    plan: FastPlan, vendor: str, column: models.Field[Any, Any], conv: int | None
+) -> str:
     """How the SQL render writes a column through the DRF field of slot `conv` (None:
     the value as it is), or raise SQLRenderUnavailable with the reason."""
     kind = type(column)
@@ -147,7 +155,10 @@ def _encoding(plan: FastPlan, vendor: str, column: models.Field[Any, Any], conv:
         if getattr(drf_field, "coerce_to_string", False):
             raise SQLRenderUnavailable(f"{name}: a big integer coerced to a string.")
         return LOOSE_INTEGER if vendor == "sqlite" else INTEGER
-    if kind in (models.BooleanField,) and representation is drf_fields.BooleanField.to_representation:
+    if (
+        kind in (models.BooleanField,)
+        and representation is drf_fields.BooleanField.to_representation
+    ):
         return BOOLEAN
     if (
         kind in _STR_COLUMNS
@@ -178,14 +189,14 @@ def _encoding(plan: FastPlan, vendor: str, column: models.Field[Any, Any], conv:
             )
         return DECIMAL
     if kind is models.DateField and representation is drf_fields.DateField.to_representation:
-        if getattr(drf_field, "format", api_settings.DATE_FORMAT) != ISO_8601:
+        if not _iso_8601(getattr(drf_field, "format", api_settings.DATE_FORMAT)):
             raise SQLRenderUnavailable(f"{name}: a DateField with a format of its own.")
         return DATE
     if (
         kind is models.DateTimeField
         and representation is drf_fields.DateTimeField.to_representation
     ):
-        if getattr(drf_field, "format", api_settings.DATETIME_FORMAT) != ISO_8601:
+        if not _iso_8601(getattr(drf_field, "format", api_settings.DATETIME_FORMAT)):
             raise SQLRenderUnavailable(f"{name}: a DateTimeField with a format of its own.")
         if conv not in plan._env.datetimes:
             # A time zone of the field's own, or overridden time zone methods.
@@ -247,12 +258,9 @@ def _compile_node(plan: FastPlan, vendor: str, level: _Level, node: _Node, path:
         )
     elif isinstance(node, _Skip):
         raise SQLRenderUnavailable(f"'{path}': a key left out where a relation is missing.")
-    elif isinstance(node, _Const):
-        if node.conv is not None:
-            field_ = _converter_field(plan, node.conv)
-            if isinstance(field_, drf_fields.DateTimeField):
-                raise SQLRenderUnavailable(f"'{path}': a datetime default.")
-    # _Related: its level is compiled with the query's relations.
+    # _Const: a field's default, rendered per response by DRF's JSONRenderer (after the
+    # field's to_representation(), in the response's time zone). _Related: its level is
+    # compiled with the query's relations.
 
 
 @lru_cache(maxsize=512)
@@ -267,9 +275,7 @@ def _compile(plan: FastPlan, vendor: str) -> _Compiled | str:
         root = _compile_level(plan, vendor, plan.root, "")
     except SQLRenderUnavailable as exc:
         return str(exc)
-    datetimes = any(
-        DATETIME in level.encodings.values() for level in _walk(root)
-    )
+    datetimes = any(DATETIME in level.encodings.values() for level in _walk(root))
     return _Compiled(root, datetimes)
 
 
@@ -337,12 +343,17 @@ class _Statement:
             local, offset = ref, "''"
         else:
             local = f"({ref} AT TIME ZONE %s)"
-            delta = f"(({ref} AT TIME ZONE %s) - ({ref} AT TIME ZONE 'UTC'))"
-            # to_char() writes a negative interval's sign on each field: '-03:-30'.
+            delta = f"({local} - ({ref} AT TIME ZONE 'UTC'))"
+            # to_char() writes a negative interval's sign on each field ('-03:-30'):
+            # the sign, then the absolute offset; seconds only where there are some (a
+            # local mean time before 1900: '-05:50:36', as Python writes it).
+            size = f"(CASE WHEN {delta} < interval '0' THEN -{delta} ELSE {delta} END)"
             offset = (
-                f"CASE WHEN {delta} = interval '0' THEN 'Z' WHEN {delta} < interval '0' "
-                f"THEN '-' || to_char(-{delta}, 'HH24:MI') "
-                f"ELSE '+' || to_char({delta}, 'HH24:MI') END"
+                f"CASE WHEN {delta} = interval '0' THEN 'Z' ELSE "
+                f"(CASE WHEN {delta} < interval '0' THEN '-' ELSE '+' END) || "
+                f"to_char({size}, 'HH24:MI') || "
+                f"(CASE WHEN extract(second FROM {delta}) = 0 THEN '' "
+                f"ELSE to_char({size}, ':SS') END) END"
             )
         sql = (
             f"'\"' || to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
@@ -375,14 +386,14 @@ class _Statement:
             )
         if isinstance(node, _Object):
             parts: list[str] = []
-            params: list[Any] = []
+            object_params: list[Any] = []
             for index, (key, value) in enumerate(node.entries):
                 sql, value_params = self.node(level, value, table)
                 prefix = ("{" if index == 0 else ",") + _json_key(key) + ":"
                 parts += [_literal(prefix), sql]
-                params += value_params
+                object_params += value_params
             parts.append(_literal("}" if node.entries else "{}"))
-            return self.concat(parts), params
+            return self.concat(parts), object_params
         if isinstance(node, _Related):
             relation = level.query.relations[node.group]
             child = level.children[node.group]
@@ -400,7 +411,9 @@ class _Statement:
     def rows(self, level: _Level, queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
         """The SQL of `queryset`'s rows, Django's own (filters, JOINs, ordering, slice),
         selecting the level's columns as _eager_c<i>."""
-        columns = {f"_eager_c{index}": F(lookup) for index, lookup in enumerate(level.query.lookups)}
+        columns = {
+            f"_eager_c{index}": F(lookup) for index, lookup in enumerate(level.query.lookups)
+        }
         # EmptyResultSet (a filter Django knows matches nothing) is the caller's.
         sql, params = queryset.values(**columns).query.sql_with_params()
         return sql, list(params)
@@ -627,7 +640,10 @@ def renderer_refusal(view: Any) -> str | None:
     if not isinstance(renderer, JSONRenderer) or not is_stock_renderer(renderer):
         return "the response is not rendered by DRF's JSONRenderer"
     if renderer.ensure_ascii or not renderer.compact or renderer.encoder_class is not JSONEncoder:
-        return "the JSONRenderer escapes non-ASCII text or is not compact (UNICODE_JSON, COMPACT_JSON)"
+        return (
+            "the JSONRenderer escapes non-ASCII text or is not compact (UNICODE_JSON, "
+            "COMPACT_JSON) or has an encoder of its own"
+        )
     context = view.get_renderer_context()
     if renderer.get_indent(getattr(request, "accepted_media_type", "") or "", context):
         return "an indented response was asked for"

@@ -661,11 +661,11 @@ class EagerFieldsViewMixin:
     def _fast_list(self, instance: Any) -> FastList | None:
         sql_page = getattr(self, "_eager_sql_page", None)
         if sql_page is not None and sql_page[0] is instance:
-            return self._sql_list(instance, sql_page[1], sql_page[2])
+            return self._sql_list(instance, sql_page[1], paginated=True, rows=sql_page[2])
         query = self._fast_query(instance)
         sql = None if query is None else self._sql_response(query)
         if sql is not None:
-            return self._sql_list(instance, sql, None)
+            return self._sql_list(instance, sql, paginated=False, rows=None)
         page = getattr(self, "_eager_fast_page", None)
         paginated = page is not None and page[0] is instance
         if paginated:
@@ -685,15 +685,15 @@ class EagerFieldsViewMixin:
             self._verify_fast_list(fast.data, paginated)
         return fast
 
-    def _sql_list(self, instance: Any, sql: SQLResponse, rows: slice | None) -> FastList:
+    def _sql_list(
+        self, instance: Any, sql: SQLResponse, *, paginated: bool, rows: slice | None
+    ) -> FastList:
+        # The list served by the SQL render: its JSON text, which the response's renderer
+        # writes as it is (see finalize_response()).
         from .sql import count_objects, verify_sql
 
-        paginated = rows is not None or getattr(self, "_eager_sql_page", None) is not None
-        page = getattr(self, "_eager_sql_page", None)
-        if page is not None and rows is None:  # a page past the end: no statement
-            text = "[]"
-        else:
-            text = sql.render(rows)
+        # A page past the end (LimitOffsetPagination names no slice): no statement.
+        text = "[]" if paginated and rows is None else sql.render(rows)
         budget = self._row_budget()
         if budget is not None:
             budget.spend(count_objects(text))
@@ -704,12 +704,10 @@ class EagerFieldsViewMixin:
         data = SQLText(text)
         self._eager_sql_text = data
         fast = FastList(instance, [])
-        fast.data = data  # type: ignore[assignment]  # the renderer puts the text there
+        fast.data = data  # the renderer puts the text there
         return fast
 
-    def finalize_response(
-        self, request: Request, response: Any, *args: Any, **kwargs: Any
-    ) -> Any:
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
         text = self.__dict__.get("_eager_sql_text")
         if text is not None and getattr(response, "accepted_renderer", None) is not None:

@@ -306,7 +306,9 @@ def test_refused_fields(zoo):  # noqa: F811 - the fixture
 @pytest.mark.skipif(not SUPPORTED, reason="the SQL render does not write for this database")
 def test_a_sliced_prefetch_is_left_to_the_fast_path(rendered):
     seed(customers=3)
-    response, queries = both("/api/customers/?extra=last_10_orders&fields=name,last_10_orders.code")
+    response, queries = both(
+        "/api/customers/?extra=last_10_orders&fields=name,last_10_orders.code"
+    )
     assert rendered == []
     assert decision(response) == "'last_10_orders': a sliced Prefetch queryset."
 
@@ -352,7 +354,9 @@ def test_verify_mode_compares_the_bytes(monkeypatch):
     seed(customers=3)
     original = sql.SQLResponse.render
     monkeypatch.setattr(
-        sql.SQLResponse, "render", lambda self, rows=None: original(self, rows).replace("Mario", "M")
+        sql.SQLResponse,
+        "render",
+        lambda self, rows=None: original(self, rows).replace("Mario", "M"),
     )
     with override_settings(DRF_EAGER=SQL_ON), pytest.raises(FastPathMismatch) as raised:
         get("/api/customers/?fields=name")
@@ -393,10 +397,11 @@ def test_explain_shape_says_it(settings):
     assert "SQL render: yes (one statement writes the list's JSON, drf_eager.sql)" in lines
     out = StringIO()
     call_command(
-        "explain_shape", "/api/customers/?extra=last_10_orders&fields=last_10_orders.id", stdout=out
+        "explain_shape",
+        "/api/customers/?extra=last_10_orders&fields=last_10_orders.id",
+        stdout=out,
     )
     assert (
         "SQL render: no ('last_10_orders': a sliced Prefetch queryset.): the fast path built it"
         in out.getvalue().splitlines()
     )
-
