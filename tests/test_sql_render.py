@@ -405,3 +405,49 @@ def test_explain_shape_says_it(settings):
         "SQL render: no ('last_10_orders': a sliced Prefetch queryset.): the fast path built it"
         in out.getvalue().splitlines()
     )
+
+
+# Each encoding, on literal values ----------------------------------------------------------
+
+
+def encoded(encoding, literal, params=(), tz=None):
+    """What the statement writes for `literal` (SQL) with `encoding`."""
+    statement = sql._Statement.__new__(sql._Statement)
+    statement.vendor = connection.vendor
+    statement.tz = tz
+    text, value_params = statement.value(encoding, "t.v")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {text} FROM (SELECT {literal} AS v) t", [*value_params, *params])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="the SQL render does not write for this database")
+def test_each_encoding_writes_drfs_text():
+    from rest_framework import serializers
+    from rest_framework.renderers import JSONRenderer
+
+    def drf(field, value):
+        return JSONRenderer().render(field.to_representation(value)).decode()
+
+    date = datetime.date(850, 1, 5)
+    assert encoded(sql.DATE, "(%s)", [date]) == drf(serializers.DateField(), date)
+    assert encoded(sql.BOOLEAN, "%s", [True]) == "true"
+    assert encoded(sql.BOOLEAN, "%s", [False]) == "false"
+    assert encoded(sql.INTEGER, "(%s)", [-(2**62)]) == str(-(2**62))
+    assert encoded(sql.TEXT, "%s", ["\x00x"[1:] + '"\\\n\x1f\x7fé😀']) == json.dumps(
+        'x"\\\n\x1f\x7fé😀', ensure_ascii=False
+    )
+    if connection.vendor == "sqlite":
+        # What int() makes of what SQLite stored in an integer column.
+        for stored, expected in [(2.5, "2"), (-2.5, "-2"), (7, "7")]:
+            assert encoded(sql.LOOSE_INTEGER, "%s", [stored]) == expected
+    else:
+        field = serializers.DecimalField(max_digits=8, decimal_places=2)
+        for value in ["0.00", "-0.50", "123456.78"]:
+            written = encoded(sql.DECIMAL, "CAST(%s AS numeric(8, 2))", [Decimal(value)])
+            assert written == drf(field, Decimal(value))
+        moment = datetime.datetime(2024, 3, 31, 0, 59, 59, 5, tzinfo=datetime.timezone.utc)
+        for zone in ["UTC", "Europe/Paris", "Asia/Kathmandu", "America/St_Johns"]:
+            with timezone.override(ZoneInfo(zone)):
+                expected = drf(serializers.DateTimeField(), moment)
+            assert encoded(sql.DATETIME, "(%s)", [moment], tz=zone) == expected
