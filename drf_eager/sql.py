@@ -545,7 +545,7 @@ def _current_zone(query: FastQuery) -> str:
     zone = timezone.get_current_timezone()
     key = getattr(zone, "key", None)
     if not isinstance(key, str):
-        raise SQLRenderUnavailable(f"The current time zone {zone!r} has no IANA name.")
+        raise SQLRenderUnavailable(f"The current time zone {zone} has no IANA name.")
     return key
 
 

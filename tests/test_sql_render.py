@@ -451,3 +451,44 @@ def test_each_encoding_writes_drfs_text():
             with timezone.override(ZoneInfo(zone)):
                 expected = drf(serializers.DateTimeField(), moment)
             assert encoded(sql.DATETIME, "(%s)", [moment], tz=zone) == expected
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="the SQL render does not write for this database")
+def test_renderers_and_views_it_does_not_write_for(rendered):
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.test import APIRequestFactory
+    from shop.views import CustomerViewSet
+
+    class AsciiRenderer(JSONRenderer):
+        ensure_ascii = True
+
+    class Finalizing(CustomerViewSet):
+        def finalize_response(self, request, response, *args, **kwargs):
+            return super().finalize_response(request, response, *args, **kwargs)
+
+    seed(customers=3)
+    cases = [
+        (
+            type("Ascii", (CustomerViewSet,), {"renderer_classes": [AsciiRenderer]}),
+            "the JSONRenderer escapes non-ASCII text or is not compact (UNICODE_JSON, "
+            "COMPACT_JSON) or has an encoder of its own",
+        ),
+        (Finalizing, "the view overrides finalize_response(), which may read response.data"),
+    ]
+    for view_class, reason in cases:
+        view = view_class.as_view({"get": "list"})
+        with override_settings(DRF_EAGER=SQL_ON):
+            response = view(APIRequestFactory().get("/x/?fields=name"))
+            response.render()
+        assert response.status_code == 200
+        assert decision(response) == reason
+    assert rendered == []
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="the SQL render does not write for this database")
+def test_a_time_zone_without_a_name(rendered):
+    seed(customers=2)
+    with timezone.override(datetime.timezone(datetime.timedelta(hours=2))):
+        response, _ = both("/api/customers/?fields=orders.created_at")
+    assert rendered == []
+    assert decision(response) == "The current time zone UTC+02:00 has no IANA name."
