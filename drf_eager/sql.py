@@ -341,6 +341,8 @@ class _Statement:
             return f"'\"' || replace({ref}, ' ', 'T') || '{zone}\"'", []
         if not settings.USE_TZ:  # a naive column: isoformat() has no offset
             local, offset = ref, "''"
+        elif self.tz in ("UTC", "Etc/UTC"):
+            local, offset = f"({ref} AT TIME ZONE 'UTC')", "'Z'"
         else:
             local = f"({ref} AT TIME ZONE %s)"
             delta = f"({local} - ({ref} AT TIME ZONE 'UTC'))"
@@ -355,10 +357,10 @@ class _Statement:
                 f"(CASE WHEN extract(second FROM {delta}) = 0 THEN '' "
                 f"ELSE to_char({size}, ':SS') END) END"
             )
+        # Microseconds only when there are some: '.000000' is nowhere else in the text.
         sql = (
-            f"'\"' || to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
-            f"CASE WHEN extract(microseconds FROM {local})::bigint %% 1000000 = 0 THEN '' "
-            f"ELSE to_char({local}, '.US') END || {offset} || '\"'"
+            f"'\"' || replace(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') "
+            f"|| {offset} || '\"'"
         )
         # Each %s is the time zone (`ref` is a column of ours: it has none).
         return sql, [self.tz] * sql.count("%s")
