@@ -513,6 +513,24 @@ class SQLResponse:
             query = _sliced(query, rows)
         return _Statement(self.plan, query, self.vendor, self.tz).root()
 
+    def stream(self, chunk: int = 1000) -> Iterator[bytes]:
+        """Run the statement and yield the list's JSON text as the rows are read, `chunk`
+        rows at a time (a server-side cursor on PostgreSQL)."""
+        try:
+            sql, params = self.statement()
+        except EmptyResultSet:
+            yield b"[]"
+            return
+        yield b"["
+        separator = ""
+        with connections[self.db].chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(chunk):
+                text = separator + ",".join(row[0] for row in rows)
+                separator = ","
+                yield text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+        yield b"]"
+
     def render(self, rows: slice | None = None) -> str:
         """Run the statement and return the JSON text of the list, as DRF's JSONRenderer
         writes it."""
@@ -694,3 +712,40 @@ def verify_sql(view: Any, text: str, expected: Any, action: str) -> None:
         + (f"; {found}" if found else ""),
         action,
     )
+
+
+def streams(view: Any) -> bool:
+    """Whether the SQL render sends `view`'s unpaginated list as its rows are read."""
+    from .settings import eager_settings
+
+    mode = getattr(view, "eager_sql_stream", None)
+    if not (eager_settings.SQL_STREAM if mode is None else mode):
+        return False
+    # Verify mode and the row budget read the whole text first; DEBUG's query count
+    # header is written before a streamed statement runs.
+    return (
+        view._fast_path_mode() != "verify"
+        and view._row_budget() is None
+        and not settings.DEBUG
+        and view.request.method == "GET"
+    )
+
+
+def streaming_response(response: Any, sql: SQLResponse) -> Any:
+    """The StreamingHttpResponse of DRF's `response` (its status and headers) whose
+    content is the SQL render's list, sent as the database returns it."""
+    from django.http import StreamingHttpResponse
+
+    renderer = response.accepted_renderer
+    content_type = response.content_type
+    if content_type is None:
+        content_type = renderer.media_type
+        if renderer.charset:
+            content_type = f"{content_type}; charset={renderer.charset}"
+    streaming = StreamingHttpResponse(
+        sql.stream(), status=response.status_code, content_type=content_type
+    )
+    for header, value in response.items():
+        if header.lower() != "content-type":
+            streaming[header] = value
+    return streaming

@@ -127,6 +127,9 @@ class EagerFieldsViewMixin:
     #: Serve a list the fast path serves as JSON text written by the database, in one
     #: statement (drf_eager.sql); None: the SQL_RENDER setting.
     eager_sql_render: bool | None = None
+    #: Send an unpaginated list the SQL render serves as its rows are read; None: the
+    #: SQL_STREAM setting.
+    eager_sql_stream: bool | None = None
 
     request: Request
     _eager_shape: Shape | None  # set by get_shape(), once per request
@@ -690,8 +693,12 @@ class EagerFieldsViewMixin:
     ) -> FastList:
         # The list served by the SQL render: its JSON text, which the response's renderer
         # writes as it is (see finalize_response()).
-        from .sql import count_objects, verify_sql
+        from .sql import count_objects, streams, verify_sql
 
+        if not paginated and streams(self):
+            # Sent as the rows are read, by finalize_response().
+            self._eager_sql_stream = sql
+            return self._sql_data(instance, SQLText(""))
         # A page past the end (LimitOffsetPagination names no slice): no statement.
         text = "[]" if paginated and rows is None else sql.render(rows)
         budget = self._row_budget()
@@ -701,7 +708,9 @@ class EagerFieldsViewMixin:
             with uncounted():
                 expected = self._drf_list(paginated)
             verify_sql(self, text, expected, eager_settings.FAST_PATH_VERIFY)
-        data = SQLText(text)
+        return self._sql_data(instance, SQLText(text))
+
+    def _sql_data(self, instance: Any, data: SQLText) -> FastList:
         self._eager_sql_text = data
         fast = FastList(instance, [])
         fast.data = data  # the renderer puts the text there
@@ -709,6 +718,11 @@ class EagerFieldsViewMixin:
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        stream = self.__dict__.get("_eager_sql_stream")
+        if stream is not None and response.status_code == 200:
+            from .sql import streaming_response
+
+            return streaming_response(response, stream)
         text = self.__dict__.get("_eager_sql_text")
         if text is not None and getattr(response, "accepted_renderer", None) is not None:
             # The list is the database's JSON text: the renderer writes around it.

@@ -30,6 +30,7 @@ from drf_eager import sql
 from drf_eager.fast import compile_fast_plan
 from drf_eager.serializers import resolve_params
 from drf_eager.verify import FastPathMismatch
+from tests import models as library
 from tests.test_zoo import LISTS as ZOO_LISTS
 from tests.test_zoo import zoo  # noqa: F401 - the fixture
 
@@ -492,3 +493,49 @@ def test_a_time_zone_without_a_name(rendered):
         response, _ = both("/api/customers/?fields=orders.created_at")
     assert rendered == []
     assert decision(response) == "The current time zone UTC+02:00 has no IANA name."
+
+
+# Streaming ----------------------------------------------------------------------------------
+
+STREAM = {"FAST_PATH": True, "SQL_RENDER": True, "SQL_STREAM": True, "MAX_ROWS": None}
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="the SQL render does not write for this database")
+def test_an_unpaginated_list_is_streamed(rendered, monkeypatch):
+    from tests.conftest import build_library
+
+    build_library(3)
+    library.Book.objects.create(
+        title="line \u2028 separator", author=library.Book.objects.first().author
+    )
+    url = "/books/?extra=author.publisher,tags&fields=title,author(name,publisher.name),tags.name"
+    chunks = []
+    original = sql.SQLResponse.stream
+    monkeypatch.setattr(
+        sql.SQLResponse, "stream", lambda self, chunk=1000: original(self, chunk=2)
+    )
+    with override_settings(DRF_EAGER=STREAM), CaptureQueriesContext(connection) as queries:
+        response = APIClient().get(url)
+        assert response.streaming
+        chunks = list(response.streaming_content)
+    with override_settings(DRF_EAGER=DRF_PATH), CaptureQueriesContext(connection):
+        expected = APIClient().get(url)
+    assert b"".join(chunks) == expected.content
+    assert response["Content-Type"] == expected["Content-Type"]
+    assert response["Vary"] == expected["Vary"]
+    assert len(chunks) > 3  # "[", the rows two by two, "]"
+    assert len(queries) == 1
+    # Not streamed: a client's shape with a row budget, verify mode.
+    for settings_ in [{**STREAM, "MAX_ROWS": 1000}, {**STREAM, "FAST_PATH": "verify"}]:
+        with override_settings(DRF_EAGER=settings_):
+            response = APIClient().get(url)
+        assert not response.streaming and response.content == expected.content
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="the SQL render does not write for this database")
+def test_an_empty_list_is_streamed(rendered):
+    with override_settings(DRF_EAGER=STREAM):
+        response = APIClient().get("/books/?fields=title")
+        assert b"".join(response.streaming_content) == b"[]"
+        response = APIClient().get("/books/?fields=title&title=none")
+        assert b"".join(response.streaming_content) == b"[]"
