@@ -369,7 +369,10 @@ class _Statement:
 
     def node(self, level: _Level, node: _Node, table: str) -> tuple[str, list[Any]]:
         if isinstance(node, _Value):
-            text, params = self.value(level.encodings[node.col], self.column(table, node.col))
+            encoding = level.encodings[node.col]
+            text, params = self.value(encoding, self.column(table, node.col))
+            if encoding == TEXT and self.vendor == "sqlite":
+                return text, params  # json_quote(NULL) is 'null'
             return f"COALESCE({text}, 'null')", params
         if isinstance(node, _Const):
             if node.slot is None:
