@@ -1,7 +1,9 @@
 """drf_eager: client-chosen response shapes for Django REST Framework, loaded in
 the minimum number of SQL queries.
 
-The public names are imported lazily, so `import drf_eager` needs no settings.
+The names below are the public API (docs/api.md); they are imported lazily, so
+`import drf_eager` needs no settings. The modules users import from are listed there
+too; the others are internal.
 """
 
 from __future__ import annotations
@@ -12,24 +14,29 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0.dev0"
 
 __all__ = [
-    "Computed",
-    "CountOf",
-    "EagerFieldsAPIView",
+    # Serializers
     "EagerFieldsModelSerializer",
     "EagerFieldsSerializer",
     "EagerFieldsSerializerMixin",
+    "prepare",
+    # Views
+    "EagerFieldsAPIView",
     "EagerFieldsViewMixin",
+    "data_predicate",
+    # Declaring what a field loads
+    "Computed",
+    "CountOf",
     "Exists",
-    "ExtraNotPermitted",
     "Grouped",
+    "requires",
+    # The requested shape
+    "Shape",
+    # Errors
+    "ExtraNotPermitted",
     "InvalidShape",
     "QueryDuringSerialization",
-    "Shape",
-    "classproperty",
-    "data_predicate",
+    # Tests
     "forbid_queries",
-    "prepare",
-    "requires",
 ]
 
 _LOCATIONS = {
@@ -44,28 +51,31 @@ _LOCATIONS = {
     "EagerFieldsModelSerializer": "serializers",
     "EagerFieldsSerializer": "serializers",
     "EagerFieldsSerializerMixin": "serializers",
-    "classproperty": "serializers",
     "InvalidShape": "exceptions",
     "QueryDuringSerialization": "exceptions",
     "Shape": "shape",
     "forbid_queries": "strict",
     "prepare": "serializers",
-    "requires": "schema",
+    "requires": "stock",
+    # Not ours, so not in __all__: Django's classproperty, importable from here for
+    # `extra` declared as one, as projects written for drf-eager-fields do.
+    "classproperty": "serializers",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from django.utils.functional import classproperty as classproperty
+
     from .computed import Computed, CountOf, Exists
     from .exceptions import ExtraNotPermitted, InvalidShape, QueryDuringSerialization
     from .grouped import Grouped
-    from .schema import requires
     from .serializers import (
         EagerFieldsModelSerializer,
         EagerFieldsSerializer,
         EagerFieldsSerializerMixin,
-        classproperty,
         prepare,
     )
     from .shape import Shape
+    from .stock import requires
     from .strict import forbid_queries
     from .views import EagerFieldsAPIView, EagerFieldsViewMixin, data_predicate
 

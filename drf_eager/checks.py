@@ -1,6 +1,9 @@
 """System checks for mistakes a developer can make: in the `DRF_EAGER` setting
 (E001-E005), in a serializer's declarations (E010-E019) and in a view's defaults
-(E020-E023). Registered by the app config."""
+(E020-E023). Registered by the app config.
+
+What is a mistake is decided in drf_eager.validation; this module finds what to check
+(the serializer classes imported, the views the URLconf routes to) and reports it."""
 
 from __future__ import annotations
 
@@ -10,58 +13,23 @@ from typing import Any
 from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
-from django.core.exceptions import ImproperlyConfigured
 
 from .exceptions import DeclarationError
-from .settings import DEFAULTS, LIMITS
+from .validation import (
+    declaration_errors,
+    serializer_class_of,
+    settings_errors,
+    view_errors,
+    view_without_request,
+)
 
 __all__ = ["check_declarations", "check_serializer", "check_settings", "check_view"]
 
 
-def _is_limit(value: object) -> bool:
-    return value is None or (type(value) is int and value >= 1)
-
-
 @register()
-def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    errors = []
-    user = getattr(settings, "DRF_EAGER", None)
-    if user is None:
-        return []
-    if not isinstance(user, dict):
-        return [Error("DRF_EAGER must be a dict.", id="drf_eager.E001")]
-    for key in sorted(set(user) - set(DEFAULTS)):
-        errors.append(
-            Error(
-                f"Unknown DRF_EAGER setting {key!r}.",
-                hint=f"Choose from: {', '.join(sorted(DEFAULTS))}.",
-                id="drf_eager.E002",
-            )
-        )
-    if user.get("UNKNOWN_FIELDS", "raise") not in ("raise", "ignore"):
-        errors.append(
-            Error("DRF_EAGER['UNKNOWN_FIELDS'] must be 'raise' or 'ignore'.", id="drf_eager.E003")
-        )
-    for key in LIMITS:
-        if not _is_limit(user.get(key)):
-            errors.append(
-                Error(
-                    f"DRF_EAGER[{key!r}] must be a positive integer or None.", id="drf_eager.E004"
-                )
-            )
-    if "STRICT" in user and type(user["STRICT"]) is not bool:
-        errors.append(Error("DRF_EAGER['STRICT'] must be True or False.", id="drf_eager.E005"))
-    if "FAST_PATH" in user and not (
-        type(user["FAST_PATH"]) is bool or user["FAST_PATH"] == "verify"
-    ):
-        errors.append(
-            Error("DRF_EAGER['FAST_PATH'] must be True, False or 'verify'.", id="drf_eager.E005")
-        )
-    if user.get("FAST_PATH_VERIFY", "raise") not in ("raise", "log"):
-        errors.append(
-            Error("DRF_EAGER['FAST_PATH_VERIFY'] must be 'raise' or 'log'.", id="drf_eager.E005")
-        )
-    return errors
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Check the `DRF_EAGER` setting (E001-E005)."""
+    return [_as_error(exc, None) for exc in settings_errors(getattr(settings, "DRF_EAGER", None))]
 
 
 @register()
@@ -82,7 +50,7 @@ def check_declarations(
     ]
     for view_class, initkwargs, actions in routes:
         for action in actions:
-            found = _serializer_class(_view(view_class, initkwargs, action))
+            found = serializer_class_of(view_without_request(view_class, initkwargs, action))
             if (
                 isinstance(found, type)
                 and issubclass(found, EagerFieldsSerializerMixin)
@@ -122,8 +90,6 @@ def check_serializer(serializer_class: type) -> list[CheckMessage]:
             and serializer_class.__subclasses__()
         ):
             return []
-    from .schema import declaration_errors
-
     return [_as_error(exc, serializer_class) for exc in declaration_errors(serializer_class)]
 
 
@@ -133,157 +99,10 @@ def check_view(
     initkwargs: dict[str, Any] | None = None,
     actions: Iterable[str | None] = (None,),
 ) -> list[CheckMessage]:
-    """Return the Errors in the declarations of one view class: its `eager_limits`, and
-    for each action its serializer_* defaults (what get_serializer_extra() and the
-    other two return) and its `eager_grouped` (what get_eager_grouped() returns)
-    against its serializer class.
-
-    `initkwargs` are the view's `as_view()` arguments. A hook that needs a request
-    cannot be called here; the first request that uses it raises instead.
-    """
-    errors: list[CheckMessage] = []
-    for key, value in getattr(view_class, "eager_limits", {}).items():
-        if key not in LIMITS:
-            message = f"Unknown limit {key!r} in {view_class.__name__}.eager_limits."
-            hint = f"Choose from: {', '.join(LIMITS)}."
-        elif not _is_limit(value):
-            message = (
-                f"{view_class.__name__}.eager_limits[{key!r}] must be a positive integer or None."
-            )
-            hint = None
-        else:
-            continue
-        errors.append(Error(message, hint=hint, obj=view_class, id="drf_eager.E022"))
-    for action in actions:
-        view = _view(view_class, initkwargs or {}, action)
-        errors.extend(_as_error(exc, view_class) for exc in _default_errors(view, action))
-        errors.extend(_as_error(exc, view_class) for exc in _grouped_errors(view, action))
-    return errors
-
-
-def _grouped_errors(view: Any, action: str | None) -> list[DeclarationError]:
-    # What the planner's declared_grouping() would raise on the first request.
-    from rest_framework.serializers import BaseSerializer
-
-    from .grouped import declared_grouping
-    from .schema import get_schema
-
-    serializer_class = _serializer_class(view)
-    declared = _without_request(view.get_eager_grouped)
-    if declared is _FAILED or not declared:
-        return []
-    if not isinstance(serializer_class, type) or not issubclass(serializer_class, BaseSerializer):
-        return []
-    try:
-        schema = get_schema(serializer_class)
-    except (ImproperlyConfigured, AssertionError):
-        return []  # the serializer's own mistake, which check_serializer() reports
-    try:
-        declared_grouping(declared, schema)
-    except DeclarationError:
-        return []  # a nested serializer's own mistake, reported by check_serializer()
-    except ImproperlyConfigured as exc:
-        label = type(view).__name__
-        where = f"{label}.eager_grouped" + (f" for the {action!r} action" if action else "")
-        return [
-            DeclarationError(
-                f"{where} does not fit {serializer_class.__name__}: {exc}",
-                id="drf_eager.E023",
-                hint="Name the field paths of reverse foreign keys and many-to-many "
-                "relations of the serializer; the view raises ImproperlyConfigured on "
-                "its first request.",
-            )
-        ]
-    return []
-
-
-def _default_errors(view: Any, action: str | None) -> list[DeclarationError]:
-    from .serializers import EagerFieldsSerializerMixin, resolve_request
-    from .shape import ShapeError, build_request
-
-    serializer_class = _serializer_class(view)
-    defaults = {
-        part: _without_request(getattr(view, f"get_serializer_{part}"))
-        for part in ("extra", "fields", "exclude")
-    }
-    if not isinstance(serializer_class, type) or any(v is _FAILED for v in defaults.values()):
-        return []
-    if not isinstance(getattr(settings, "DRF_EAGER", None) or {}, dict):
-        return []  # E001: the settings the defaults are resolved with cannot be read
-    label = type(view).__name__
-    where = f"{label}'s serializer_* defaults" + (f" for the {action!r} action" if action else "")
-    if not issubclass(serializer_class, EagerFieldsSerializerMixin):
-        named = sorted(f"serializer_{part}" for part, value in defaults.items() if value)
-        if not named:
-            return []
-        return [
-            DeclarationError(
-                f"{label} sets {', '.join(named)}"
-                + (f" for the {action!r} action" if action else "")
-                + f", but its serializer {serializer_class.__name__} does not use "
-                f"EagerFieldsSerializerMixin, so they are ignored.",
-                id="drf_eager.E021",
-                hint="Derive the serializer from EagerFieldsModelSerializer, or remove them.",
-            )
-        ]
-    depth = view.get_eager_limit("MAX_DEPTH")
-    try:
-        request = build_request(**defaults)
-        # A bad limit is reported by itself (E004, E022); the defaults are checked without.
-        # Strictly, whatever UNKNOWN_FIELDS says: under "ignore" the view drops such a
-        # name at run time, which is a mistake all the same.
-        resolve_request(
-            request,
-            serializer_class,
-            max_depth=depth if _is_limit(depth) else None,
-            ignore_unknown=False,
-        )
-    except ShapeError as exc:
-        problems = "; ".join(
-            f"serializer_{part}: {' '.join(exc.errors[part])}"
-            for part in ("extra", "fields", "exclude")
-            if part in exc.errors
-        )
-        return [
-            DeclarationError(
-                f"{where} do not fit {serializer_class.__name__}: {problems}",
-                id="drf_eager.E020",
-                hint="A default names fields and extras of the serializer, as a request "
-                "would; the view raises ImproperlyConfigured on its first request (under "
-                "UNKNOWN_FIELDS 'ignore', it drops the unknown names).",
-            )
-        ]
-    except (ImproperlyConfigured, AssertionError):
-        return []  # the serializer's own mistake, which check_serializer() reports
-    return []
-
-
-_FAILED = object()
-
-
-def _without_request(hook: Any) -> Any:
-    try:
-        return hook()
-    except Exception:  # user code that needs a request: checked on the first request instead
-        return _FAILED
-
-
-def _view(view_class: type, initkwargs: dict[str, Any], action: str | None) -> Any:
-    # A view as DRF builds it for a request, without the request.
-    view = view_class(**initkwargs)
-    view.request = None
-    view.args = ()
-    view.kwargs = {}
-    view.format_kwarg = None
-    if action is not None:
-        view.action = action
-    return view
-
-
-def _serializer_class(view: Any) -> Any:
-    hook = getattr(view, "get_serializer_class", None)
-    found = _FAILED if hook is None else _without_request(hook)
-    return None if found is _FAILED else found
+    """Return the Errors in the declarations of one view class (E020-E023; see
+    drf_eager.validation.view_errors())."""
+    errors = view_errors(view_class, initkwargs=initkwargs, actions=actions)
+    return [_as_error(exc, view_class) for exc in errors]
 
 
 def _routed_views() -> Iterator[tuple[type, dict[str, Any], tuple[str | None, ...]]]:
@@ -317,13 +136,11 @@ def _eager_serializers() -> list[type]:
     # Every subclass of the mixin imported so far, but the library's own classes.
     from . import serializers
 
-    # The subclasses drf_eager makes of nested serializers without the mixin.
-    generated = set(getattr(serializers, "_eager_classes", {}).values())
     seen: set[type] = set()
     stack: list[type] = [serializers.EagerFieldsSerializerMixin]
     while stack:
         for subclass in stack.pop().__subclasses__():
-            if subclass not in seen and subclass not in generated:
+            if subclass not in seen and not serializers.is_generated(subclass):
                 seen.add(subclass)
                 stack.append(subclass)
     found = seen - {serializers.EagerFieldsSerializer, serializers.EagerFieldsModelSerializer}
@@ -335,5 +152,5 @@ def _app_label(cls: type) -> str | None:
     return None if config is None else config.label
 
 
-def _as_error(exc: DeclarationError, obj: type) -> Error:
+def _as_error(exc: DeclarationError, obj: type | None) -> Error:
     return Error(str(exc), hint=exc.hint, obj=obj, id=exc.id)

@@ -21,11 +21,7 @@ from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from rest_framework import serializers
 
-__all__ = ["Computed", "CountOf", "Exists", "field_path"]
-
-#: `(model) -> QuerySet`: the scoped queryset of a related model's rows at the
-#: level being planned (the view's get_related_queryset()).
-RelatedQueryset = Callable[[type[models.Model]], QuerySet[Any]]
+__all__ = ["Computed", "CountOf", "Exists"]
 
 
 class Computed(serializers.Field):  # type: ignore[type-arg]
@@ -45,9 +41,18 @@ class Computed(serializers.Field):  # type: ignore[type-arg]
         super().__init__(**kwargs)
 
     def modify_queryset(
-        self, queryset: QuerySet[Any], name: str, related: RelatedQueryset
+        self,
+        queryset: QuerySet[Any],
+        name: str,
+        related: Callable[[type[models.Model]], QuerySet[Any]],
     ) -> QuerySet[Any]:
-        """Return `queryset` changed to prepare the value of the field `name`."""
+        """Return `queryset` changed to prepare the value of the field `name`.
+
+        `related(Model)` is the queryset the rows of `Model` at this level are loaded
+        from: the view's get_related_queryset() with this level's path (see
+        drf_eager.prefetch.RelatedQuerysetGetter), which a subquery starts from so
+        that it counts the rows the view would serve.
+        """
         return queryset
 
     def read(self, instance: Any, name: str) -> Any:
@@ -72,7 +77,9 @@ class _RelationAggregate(Computed):
         self.filter = filter
         super().__init__(**kwargs)
 
-    def rows(self, model: type[models.Model], related: RelatedQueryset) -> QuerySet[Any]:
+    def rows(
+        self, model: type[models.Model], related: Callable[[type[models.Model]], QuerySet[Any]]
+    ) -> QuerySet[Any]:
         """The related rows of the outer row, as a correlated subquery."""
         field = model._meta.get_field(self.relation)
         back = _lookup_back(field)
@@ -106,7 +113,10 @@ class Exists(_RelationAggregate):
     """Whether the relation has any row (matching `filter`): one EXISTS subquery."""
 
     def modify_queryset(
-        self, queryset: QuerySet[Any], name: str, related: RelatedQueryset
+        self,
+        queryset: QuerySet[Any],
+        name: str,
+        related: Callable[[type[models.Model]], QuerySet[Any]],
     ) -> QuerySet[Any]:
         rows = self.rows(queryset.model, related)
         annotated: QuerySet[Any] = queryset.annotate(**{self.attname(name): models.Exists(rows)})
@@ -123,7 +133,10 @@ class CountOf(_RelationAggregate):
     """How many rows the relation has (matching `filter`): one COUNT subquery."""
 
     def modify_queryset(
-        self, queryset: QuerySet[Any], name: str, related: RelatedQueryset
+        self,
+        queryset: QuerySet[Any],
+        name: str,
+        related: Callable[[type[models.Model]], QuerySet[Any]],
     ) -> QuerySet[Any]:
         # COUNT without GROUP BY: one row per outer row, 0 when there is none.
         count = self.rows(queryset.model, related).annotate(

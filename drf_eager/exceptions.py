@@ -13,7 +13,6 @@ __all__ = [
     "InvalidShape",
     "QueryDuringSerialization",
     "ResponseTooLarge",
-    "RowBudget",
     "ShapeTooLarge",
 ]
 

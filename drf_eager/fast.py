@@ -89,6 +89,7 @@ from .routing import read_database, stand_in
 from .schema import COLUMN, TO_MANY, TO_ONE, Attribute, FieldSpec, get_schema, model_attribute
 from .serializers import SHAPE_CONTEXT_KEY, EagerFieldsSerializerMixin
 from .shape import Shape
+from .stock import FAST_FIELD, FAST_SERIALIZER
 
 __all__ = [
     "SUBQUERY_THRESHOLD",
@@ -332,78 +333,11 @@ _INT_COLUMNS = frozenset(
     }
 )
 
-# The serializer methods the output depends on. Every class of a serializer's MRO is
-# looked at, not only the first that defines one: a class that calls super() still adds
-# its own code (drf_eager's mixin, first in the classes it wraps plain nested
-# serializers in, would otherwise hide the user's overrides below it).
-_SERIALIZER_HOOKS = (
-    "__new__",
-    "__init__",
-    "many_init",
-    "to_representation",
-    "get_attribute",
-    "get_default",
-    "get_fields",
-    "fields",
-    "_readable_fields",
-    "bind",
-    "data",
-)
-# The same for fields: a class outside DRF that defines one of them is refused, even
-# where it calls super() (a get_default() on a dotted source, an __init__ that sets
-# what to_representation() reads).
-_FIELD_HOOKS = (
-    "__new__",
-    "__init__",
-    "to_representation",
-    "get_attribute",
-    "get_default",
-    "bind",
-    "use_pk_only_optimization",
-)
-_DRF_FIELD_MODULES = frozenset(
-    {"rest_framework.fields", "rest_framework.relations", "rest_framework.serializers"}
-)
-_STANDARD_SERIALIZERS = frozenset(
-    {
-        object,
-        Field,
-        serializers.BaseSerializer,
-        serializers.Serializer,
-        serializers.ModelSerializer,
-        serializers.HyperlinkedModelSerializer,
-        serializers.ListSerializer,
-        EagerFieldsSerializerMixin,
-    }
-)
-
 _TO_ONE_DESCRIPTORS = (ForwardManyToOneDescriptor, ForwardOneToOneDescriptor)
 
 
-def _overrides(cls: type, hooks: Sequence[str], known: Callable[[type], bool]) -> str | None:
-    """Return "name() (in Class)" for the first class of `cls.__mro__` that `known` does
-    not vouch for and that defines one of `hooks`, or None."""
-    for klass in cls.__mro__:
-        if known(klass):
-            continue
-        for name in hooks:
-            if name in vars(klass):
-                return f"{name}() (in {klass.__name__})"
-    return None
-
-
-def _is_standard_serializer(klass: type) -> bool:
-    return klass in _STANDARD_SERIALIZERS
-
-
-def _is_drf_field(klass: type) -> bool:
-    # DRF's own classes: which of them the fast path serves is decided per kind of field
-    # (their to_representation() against the known ones).
-    return klass is object or klass.__module__ in _DRF_FIELD_MODULES
-
-
 def _check_field_class(field: Field[Any, Any, Any, Any], path: str) -> None:
-    found = _overrides(type(field), _FIELD_HOOKS, _is_drf_field)
+    found = FAST_FIELD.override(type(field))
     if found is not None:
         raise FastPathUnavailable(f"'{path}': {type(field).__name__} overrides {found}.")
 
@@ -455,7 +389,7 @@ class _Compiler:
                 f"'{path or cls.__name__}': {cls.__name__} has "
                 f"EagerFieldsSerializerMixin after DRF's serializer classes."
             )
-        found = _overrides(cls, _SERIALIZER_HOOKS, _is_standard_serializer)
+        found = FAST_SERIALIZER.override(cls)
         if found is not None:
             where = path or cls.__name__
             raise FastPathUnavailable(f"'{where}': {cls.__name__} overrides {found}.")

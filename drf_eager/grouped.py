@@ -30,9 +30,9 @@ from django.db.models.sql import Query
 from django.db.models.sql.compiler import SQLCompiler
 
 from .routing import read_database, stand_in
-from .schema import TO_MANY, FieldSpec, SerializerSchema, model_attribute
+from .schema import FieldSpec
 
-__all__ = ["Grouped", "Grouping", "declared_grouping", "grouped_prefetch", "is_grouped"]
+__all__ = ["Grouped"]
 
 SEP = "__"
 
@@ -77,64 +77,6 @@ class Grouped:
         if self.only_with_children:
             options.append("only_with_children=True")
         return f"Grouped({', '.join(options)})"
-
-
-def declared_grouping(
-    declared: Sequence[str] | Mapping[str, Grouped] | None, schema: SerializerSchema
-) -> dict[str, Grouped]:
-    """Check a view's `eager_grouped` against the serializer's schema: a list of dotted
-    field paths (`"orders"`, `"customers.orders"`), or a dict of paths to `Grouped`.
-
-    Raise ImproperlyConfigured for a path that does not name a to-many field, or names
-    one Grouped cannot serve (a generic relation). The system checks call it too
-    (drf_eager.E023).
-    """
-    if not declared:
-        return {}
-    if isinstance(declared, str):
-        raise ImproperlyConfigured(
-            f"eager_grouped must be a list of field paths, such as [{declared!r}], "
-            "or a dict of field paths to Grouped(), not a string."
-        )
-    if isinstance(declared, Mapping):
-        found = dict(declared)
-    else:
-        found = {path: Grouped() for path in declared}
-    for path, grouped in found.items():
-        if not isinstance(grouped, Grouped):
-            raise ImproperlyConfigured(
-                f"eager_grouped[{path!r}] must be a Grouped(), not {type(grouped).__name__}."
-            )
-        _check_path(schema, path)
-    return found
-
-
-def _check_path(schema: SerializerSchema, path: str) -> None:
-    level: SerializerSchema | None = schema
-    names = path.split(".")
-    for index, name in enumerate(names):
-        where = ".".join(names[:index])
-        spec = None if level is None else level.defaults.get(name) or level.extras.get(name)
-        if level is None or spec is None:
-            below = f"'{where}'" if level is None else level.label
-            raise ImproperlyConfigured(
-                f"eager_grouped names '{path}', but '{name}' is not a field of {below}."
-            )
-        if index == len(names) - 1:
-            found = level.relation_lookup(name)
-            if found is None or found[1].kind != TO_MANY:
-                raise ImproperlyConfigured(
-                    f"eager_grouped names '{path}', which is not a to-many relation of "
-                    f"{level.label}: only to-many relations can be grouped."
-                )
-            # The kinds of to-many relation Grouped serves: refused here, not only when
-            # the relation is planned (where a JOINed relation's would be prefetched).
-            attrs, attribute = found
-            model = cast("type[models.Model]", level.model)  # relation_lookup found one
-            for attr in attrs[:-1]:
-                model = cast("type[models.Model]", model_attribute(model, attr).related_model)
-            _relation(model, attribute.name, path)
-        level = spec.child_schema
 
 
 def is_grouped(queryset: Any) -> bool:
@@ -198,6 +140,13 @@ def _relation(model: type[models.Model], accessor: str, path: str) -> _Relation:
         f"many-to-many relations with a query name; {model.__name__}.{accessor} is "
         "neither. Use an ordinary prefetch for it."
     )
+
+
+def check_groupable(model: type[models.Model], accessor: str, path: str) -> None:
+    """Raise ImproperlyConfigured unless Grouped serves the relation `accessor` of
+    `model` (the field at `path`): a reverse foreign key, or a many-to-many relation
+    with a query name."""
+    _relation(model, accessor, path)
 
 
 # The plan ---------------------------------------------------------------------------

@@ -14,30 +14,29 @@ from django.db.models.expressions import OrderBy
 from django.db.models.query import ModelIterable
 from rest_framework import relations, serializers
 
-from .computed import Computed, RelatedQueryset
-from .grouped import Grouped, Grouping, declared_grouping
+from .computed import Computed
+from .grouped import Grouped, Grouping
 from .schema import (
     COLUMN,
-    FIELD_HOOKS,
     GENERIC_FK,
-    SERIALIZER_HOOKS,
     TO_MANY,
     TO_ONE,
     UNKNOWN,
-    VALUE_HOOKS,
     Attribute,
     FieldSpec,
     SerializerSchema,
-    declared_requires,
-    is_stock_class,
     model_attribute,
 )
 from .shape import Shape
+from .stock import COLUMNS_FIELD, COLUMNS_SERIALIZER, COLUMNS_VALUE, declared_requires
+from .validation import declared_grouping
 
 __all__ = ["RelatedQuerysetGetter", "keep_row_order", "prefetch_queryset", "within"]
 
 #: `(model, path) -> QuerySet`: the queryset a relation's rows are loaded from,
-#: before the planner adds its own loading. `path` is the serializer field path.
+#: before the planner adds its own loading: the view's get_related_queryset(). `path`
+#: is the serializer field path. A computed field is given it with its level's path
+#: bound (see Computed.modify_queryset()).
 RelatedQuerysetGetter = Callable[[type[models.Model], str], QuerySet[Any]]
 
 SEP = "__"
@@ -63,7 +62,9 @@ def within(queryset: QuerySet[Any], scope: QuerySet[Any]) -> QuerySet[Any]:
     return restricted
 
 
-def _at_path(getter: RelatedQuerysetGetter, path: str) -> RelatedQueryset:
+def _at_path(
+    getter: RelatedQuerysetGetter, path: str
+) -> Callable[[type[models.Model]], QuerySet[Any]]:
     # What a computed field at `path` gets: the view's hook with the path bound.
     return lambda model: getter(model, path)
 
@@ -248,7 +249,7 @@ class _Level:
                 self.visit(prefix, model, spec.child_schema, shape, path)  # type: ignore[arg-type]
             elif spec.requires is not None:
                 pass
-            elif isinstance(field, relations.HyperlinkedIdentityField) and is_stock_class(
+            elif isinstance(field, relations.HyperlinkedIdentityField) and COLUMNS_FIELD.allows(
                 type(field)
             ):
                 self.add_column(prefix, model, field.lookup_field)
@@ -373,9 +374,11 @@ class _Level:
         level, column_prefix = self.follow(model, prefix, attribute)
         if spec is not None and spec.serializer is not None and shape is not None:
             level.visit(column_prefix, related, spec.child_schema, shape, path)  # type: ignore[arg-type]
-        elif isinstance(field, relations.SlugRelatedField) and is_stock_class(type(field)):
+        elif isinstance(field, relations.SlugRelatedField) and COLUMNS_FIELD.allows(type(field)):
             level.add_column(column_prefix, related, field.slug_field)
-        elif isinstance(field, relations.HyperlinkedRelatedField) and is_stock_class(type(field)):
+        elif isinstance(field, relations.HyperlinkedRelatedField) and COLUMNS_FIELD.allows(
+            type(field)
+        ):
             level.add_column(column_prefix, related, field.lookup_field)
         else:  # code we do not know reads the related row (str(), a `requires`)
             level.opaque(column_prefix, related)
@@ -472,7 +475,7 @@ class _Level:
         field = spec.field if spec is not None else None
         if spec is not None and spec.serializer is not None and shape is not None:
             self.visit(_ROOT, related, spec.child_schema, shape, path)  # type: ignore[arg-type]
-        elif isinstance(field, serializers.ManyRelatedField) and is_stock_class(
+        elif isinstance(field, serializers.ManyRelatedField) and COLUMNS_FIELD.allows(
             type(field.child_relation)
         ):
             relation = field.child_relation
@@ -617,12 +620,12 @@ def _is_known_field(field: Any, schema: SerializerSchema, spec: FieldSpec) -> bo
     """Whether drf_eager knows what `field` reads: a list serializer's class, or a
     field's; a field whose source is a column is given only its value."""
     if isinstance(field, serializers.ListSerializer):
-        return is_stock_class(type(field), SERIALIZER_HOOKS)
+        return COLUMNS_SERIALIZER.allows(type(field))
     if isinstance(field, serializers.BaseSerializer):
         return True  # its own class is checked at its level (see _Level.visit)
     found = schema.relation_lookup(spec.name)
     reads_value = found is not None and found[1].kind == COLUMN
-    return is_stock_class(type(field), VALUE_HOOKS if reads_value else FIELD_HOOKS)
+    return (COLUMNS_VALUE if reads_value else COLUMNS_FIELD).allows(type(field))
 
 
 def _computes(schema: SerializerSchema | None, shape: Shape) -> bool:

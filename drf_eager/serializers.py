@@ -9,7 +9,7 @@ from typing import Any, cast
 from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.db.models.query import get_prefetcher, prefetch_related_objects
-from django.utils.functional import classproperty
+from django.utils.functional import classproperty as classproperty
 from rest_framework import serializers
 from rest_framework.fields import Field, SkipField
 from rest_framework.relations import PKOnlyObject
@@ -21,9 +21,9 @@ from .exceptions import InvalidShape, RowBudget
 from .grouped import Grouped
 from .prefetch import prefetch_queryset, within
 from .schema import TO_MANY, TO_ONE, get_schema
-from .settings import eager_settings
+from .settings import UnknownFields, eager_settings
+from .shape import SHAPE_CONTEXT_KEY as SHAPE_CONTEXT_KEY  # imported from here by views, fast
 from .shape import (
-    SHAPE_CONTEXT_KEY,
     Level,
     Shape,
     ShapeError,
@@ -31,17 +31,15 @@ from .shape import (
     build_request,
     resolve,
 )
+from .stock import PRUNED_SERIALIZER
 
+# Also importable from here, not ours: Django's classproperty, for `extra` declared as
+# one (drf-eager-fields' idiom, which lets serializers import each other lazily).
 __all__ = [
-    "SHAPE_CONTEXT_KEY",
     "EagerFieldsModelSerializer",
     "EagerFieldsSerializer",
     "EagerFieldsSerializerMixin",
-    "classproperty",
     "prepare",
-    "resolve_params",
-    "resolve_request",
-    "shape_from_context",
 ]
 
 
@@ -72,7 +70,7 @@ def resolve_request(
     drf_eager.permissions.PermittedLevel). Raise ShapeError naming every bad path.
     """
     if ignore_unknown is None:
-        ignore_unknown = eager_settings.UNKNOWN_FIELDS == "ignore"
+        ignore_unknown = eager_settings.UNKNOWN_FIELDS is UnknownFields.IGNORE
     schema = get_schema(serializer_class)
     if request.is_empty():
         return schema.default_shape
@@ -167,19 +165,17 @@ def _eager_class(serializer_class: type) -> type:
     return eager
 
 
-def _own_to_representation(serializer_class: type) -> bool:
-    # A class of the user's (not DRF's) that defines to_representation().
-    return any(
-        "to_representation" in vars(klass)
-        for klass in serializer_class.__mro__
-        if klass is not object and not klass.__module__.startswith("rest_framework.")
-    )
+def is_generated(serializer_class: type) -> bool:
+    """Whether drf_eager made `serializer_class`: the subclass with the mixin of a nested
+    serializer that has none (the system checks check the serializer itself)."""
+    # Made with the bases (EagerFieldsSerializerMixin, the nested serializer).
+    return _eager_classes.get(serializer_class.__bases__[-1]) is serializer_class
 
 
 def _check_prunable(serializer_class: type, shape: Shape, name: str) -> None:
     """Refuse to prune a plain nested serializer with a to_representation() of its own:
     it may read a key pruning leaves out (a KeyError, a 500). All its fields are fine."""
-    if not _own_to_representation(serializer_class):
+    if PRUNED_SERIALIZER.allows(serializer_class):
         return
     defaults = get_schema(_eager_class(serializer_class)).defaults
     if set(defaults) <= set(shape.fields):

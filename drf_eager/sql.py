@@ -70,7 +70,7 @@ from .prefetch import keep_row_order
 
 _ISO_8601 = "iso-8601"  # rest_framework.settings.ISO_8601 (the stubs leave it out)
 
-__all__ = ["SQLRenderUnavailable", "SQLResponse", "prepare_sql", "sql_refusal"]
+__all__ = ["SQLRenderUnavailable", "SQLResponse", "SQLText", "prepare_sql", "sql_refusal"]
 
 #: The databases the SQL render writes statements for.
 VENDORS = ("postgresql", "sqlite")
@@ -656,7 +656,7 @@ def renderer_refusal(view: Any) -> str | None:
     from rest_framework.renderers import JSONRenderer
     from rest_framework.utils.encoders import JSONEncoder
 
-    from .verify import is_stock_renderer
+    from .stock import is_stock_renderer
 
     request = view.request
     renderer = getattr(request, "accepted_renderer", None)

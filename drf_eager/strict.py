@@ -12,7 +12,7 @@ from django.db import connections
 
 from .exceptions import QueryDuringSerialization
 
-__all__ = ["field_path", "forbid_queries"]
+__all__ = ["forbid_queries"]
 
 _path: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar(
     "drf_eager_path", default=None

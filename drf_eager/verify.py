@@ -1,8 +1,8 @@
 """Verify mode of the fast path: serve a list by the fast path, render it by the DRF path
 as well, and report the first difference (`FAST_PATH = "verify"`).
 
-Also the allow-lists of the paginators and renderers the fast path's output may be
-given to. See docs/fast-path.md.
+The paginators and renderers the fast path's output may be given to are allow-listed
+in drf_eager.stock. See docs/fast-path.md.
 """
 
 from __future__ import annotations
@@ -11,15 +11,11 @@ import contextlib
 import logging
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
-from functools import cached_property
-from inspect import isfunction
 from typing import Any
 
-from django.core.paginator import Paginator as DjangoPaginator
 from django.db import connections
-from rest_framework import pagination, renderers
 
-__all__ = ["FastPathMismatch", "first_difference", "is_stock_paginator", "is_stock_renderer"]
+__all__ = ["FastPathMismatch", "first_difference"]
 
 logger = logging.getLogger("drf_eager.fast")
 
@@ -93,66 +89,3 @@ def report(message: str, action: str) -> None:
         logger.error(message)
         return
     raise FastPathMismatch(message)
-
-
-# What the fast path's data may be given to ------------------------------------------
-
-_METHODS = (staticmethod, classmethod, property, cached_property)
-
-
-def _defines_code(klass: type, allowed: frozenset[str] = frozenset()) -> str | None:
-    for name, value in vars(klass).items():
-        if name in allowed:
-            continue
-        if isfunction(value) or isinstance(value, _METHODS):
-            return name
-    return None
-
-
-def _only_settings(cls: type, modules: frozenset[str], allowed: frozenset[str]) -> bool:
-    # Subclasses of the stock classes that set class attributes (page_size, charset,
-    # media_type ...) are the stock class; one that adds code is not.
-    return all(
-        klass.__module__ in modules or _defines_code(klass, allowed) is None
-        for klass in cls.__mro__
-        if klass is not object
-    )
-
-
-# Methods a paginator subclass may override: they read the request, not the page's rows.
-_PAGINATOR_HOOKS = frozenset(
-    {
-        "get_page_size",
-        "get_page_number",
-        "get_limit",
-        "get_offset",
-        "get_paginated_response_schema",
-        "get_schema_operation_parameters",
-        "get_schema_fields",
-    }
-)
-
-
-def is_stock_paginator(paginator: Any) -> bool:
-    """Whether `paginator` is DRF's PageNumberPagination or LimitOffsetPagination, or a
-    subclass that changes only settings and the page size: the fast path hands it
-    tuples, which only code that counts and slices them cannot tell from instances."""
-    cls = type(paginator)
-    if not issubclass(cls, pagination.PageNumberPagination | pagination.LimitOffsetPagination):
-        return False
-    django_paginator = getattr(paginator, "django_paginator_class", None)
-    if django_paginator is not None and django_paginator is not DjangoPaginator:
-        return False
-    return _only_settings(cls, frozenset({"rest_framework.pagination"}), _PAGINATOR_HOOKS)
-
-
-def is_stock_renderer(renderer: Any) -> bool:
-    """Whether `renderer` is a stock JSON renderer (DRF's or drf_eager's ORJSONRenderer)
-    or a subclass that changes only settings: one with code of its own may read what
-    the DRF path's data carries (`data.serializer`, as JSON:API renderers do)."""
-    from .renderers import ORJSONRenderer
-
-    if not isinstance(renderer, renderers.JSONRenderer | ORJSONRenderer):
-        return False
-    modules = frozenset({"rest_framework.renderers", "drf_eager.renderers"})
-    return _only_settings(type(renderer), modules, frozenset())

@@ -36,7 +36,7 @@ from .permissions import (
     permitted_level,
     without_paths,
 )
-from .prefetch import prefetch_queryset
+from .prefetch import RelatedQuerysetGetter, prefetch_queryset
 from .schema import SerializerSchema, get_schema
 from .serializers import (
     BUDGET_CONTEXT_KEY,
@@ -47,7 +47,8 @@ from .serializers import (
 from .settings import LIMITS, eager_settings
 from .shape import Shape, ShapeError, ShapeRequest, build_request
 from .sql import LazyRows, PassThroughRenderer, SQLResponse, SQLText
-from .verify import first_difference, is_stock_paginator, is_stock_renderer, report, uncounted
+from .stock import is_stock_paginator, is_stock_renderer
+from .verify import first_difference, report, uncounted
 from .verify import verifying as _verifying
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -449,7 +450,7 @@ class EagerFieldsViewMixin:
             grouped=self.get_eager_grouped(),
         )
 
-    def _related_querysets(self) -> Callable[[type[models.Model], str], QuerySet[Any]]:
+    def _related_querysets(self) -> RelatedQuerysetGetter:
         # get_related_queryset(), asked once per relation and request: the plan and the
         # fast path share what it returns.
         cache: dict[tuple[type[models.Model], str], QuerySet[Any]]

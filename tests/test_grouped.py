@@ -24,10 +24,11 @@ from rest_framework.routers import SimpleRouter
 
 from drf_eager import CountOf, EagerFieldsViewMixin, Grouped, classproperty, prepare
 from drf_eager.fast import compile_fast_plan, fast_plan_refusal
-from drf_eager.grouped import Grouping, declared_grouping, is_grouped
+from drf_eager.grouped import Grouping, is_grouped
 from drf_eager.prefetch import prefetch_queryset
 from drf_eager.schema import get_schema
 from drf_eager.serializers import resolve_params
+from drf_eager.validation import declared_grouping
 from tests import models
 from tests.conftest import column
 from tests.serializers import AuthorSerializer, BookSerializer, TagSerializer

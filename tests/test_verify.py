@@ -13,8 +13,9 @@ from rest_framework.test import APIClient
 
 from drf_eager import fast
 from drf_eager.shape import Shape
+from drf_eager.stock import is_stock_paginator, is_stock_renderer
 from drf_eager.testing import FastPathMismatch, verify_fast_path
-from drf_eager.verify import first_difference, is_stock_paginator, is_stock_renderer
+from drf_eager.verify import first_difference
 from tests.test_zoo import zoo  # noqa: F401 - the fixture
 from tests.zoo import models, serializers
 

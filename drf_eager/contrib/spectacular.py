@@ -24,6 +24,7 @@ from ..parsing import WILDCARD, Tree
 from ..schema import SerializerSchema, get_schema
 from ..settings import eager_settings
 from ..shape import ShapeError, build_request
+from ..validation import HOOK_ERRORS
 
 __all__ = [
     "EagerSchemaMixin",
@@ -131,7 +132,10 @@ def eager_parameters(view: Any, method: str) -> list[OpenApiParameter]:
         return []
     try:
         serializer_class = view.get_serializer_class()  # type: ignore[attr-defined]
-    except Exception as exc:  # the view's own code, run without a real request
+    except HOOK_ERRORS as exc:
+        # The view's own code, run for a request drf-spectacular makes up (no user, no
+        # URL kwargs): a warning, as drf-spectacular warns of its own such failures.
+        # Anything else is a bug in the view, which generating the schema shows.
         warn(f"drf_eager: {type(view).__name__}.get_serializer_class() raised {exc!r}.")
         return []
     if not (

@@ -21,8 +21,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from drf_eager.checks import check_serializer
-from drf_eager.schema import FIELD_HOOKS, SERIALIZER_HOOKS, VALUE_HOOKS, is_stock_class, requires
 from drf_eager.serializers import prepare
+from drf_eager.stock import COLUMNS_FIELD, COLUMNS_SERIALIZER, COLUMNS_VALUE, requires
 
 from . import api, models
 
@@ -251,13 +251,13 @@ def test_which_classes_are_known():
     """Issue 19.2: every class of the MRO is looked at, not only the first definer."""
     from rest_framework import relations, serializers
 
-    assert is_stock_class(relations.HyperlinkedIdentityField)
-    assert not is_stock_class(api.CategoryProductLink)
+    assert COLUMNS_FIELD.allows(relations.HyperlinkedIdentityField)
+    assert not COLUMNS_FIELD.allows(api.CategoryProductLink)
     # Its to_representation() is given a column's value: known for a column source.
-    assert is_stock_class(api.Price, VALUE_HOOKS)
-    assert not is_stock_class(api.Price, FIELD_HOOKS)
-    assert is_stock_class(api.eager.CategorySerializer, SERIALIZER_HOOKS)
-    assert not is_stock_class(api.eager.ProductCardSerializer, SERIALIZER_HOOKS)
+    assert COLUMNS_VALUE.allows(api.Price)
+    assert not COLUMNS_FIELD.allows(api.Price)
+    assert COLUMNS_SERIALIZER.allows(api.eager.CategorySerializer)
+    assert not COLUMNS_SERIALIZER.allows(api.eager.ProductCardSerializer)
 
     class Reads:
         def get_attribute(self, instance):
@@ -266,7 +266,7 @@ def test_which_classes_are_known():
     class Below(Reads, serializers.CharField):
         """The override is in a mixin, not in the class itself."""
 
-    assert not is_stock_class(Below)
+    assert not COLUMNS_FIELD.allows(Below)
 
 
 # System checks ----------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from rest_framework import serializers
 
-from drf_eager.schema import requires
 from drf_eager.serializers import prepare
+from drf_eager.stock import requires
 
 from . import api, models
 
