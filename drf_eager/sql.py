@@ -70,7 +70,7 @@ from .prefetch import keep_row_order
 
 _ISO_8601 = "iso-8601"  # rest_framework.settings.ISO_8601 (the stubs leave it out)
 
-__all__ = ["SQLRenderUnavailable", "SQLResponse", "SQLText", "prepare_sql", "sql_refusal"]
+__all__ = ["SQLList", "SQLRenderUnavailable", "SQLResponse", "prepare_sql", "sql_refusal"]
 
 #: The databases the SQL render writes statements for.
 VENDORS = ("postgresql", "sqlite")
@@ -611,25 +611,56 @@ class LazyRows:
         return []
 
 
-class SQLText(str):
-    """What `serializer.data` is for a list served by the SQL render: a placeholder
-    string, which the response's renderer replaces by the JSON text (see
-    PassThroughRenderer). `json` is the list's JSON text."""
+class SQLList(list[Any]):
+    """What `serializer.data` is for a list the SQL render serves: its JSON text (`json`),
+    which the response's renderer writes as it is (see PassThroughRenderer).
 
-    json: str
+    It is a list: code that reads it (a test, `finalize_response()`, middleware) gets the
+    list of dicts the text holds, parsed on the first read; the response is then rendered
+    from the list, with any change made to it.
+    """
 
-    def __new__(cls, text: str) -> SQLText:
-        placeholder = super().__new__(cls, f"\x00drf_eager.sql:{id(text):x}\x00")
-        placeholder.json = text
-        return placeholder
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.json = text
+        self.read = False
+
+    def _load(self) -> None:
+        if not self.read:
+            self.read = True
+            # A streamed list's text is sent as it is read: nothing to parse here.
+            super().extend(json.loads(self.json) if self.json else [])
+
+
+def _reading(name: str) -> Any:
+    method = getattr(list, name)
+
+    def read(self: SQLList, *args: Any, **kwargs: Any) -> Any:
+        self._load()
+        return method(self, *args, **kwargs)
+
+    read.__name__ = name
+    return read
+
+
+for _name in (
+    "__iter__", "__len__", "__getitem__", "__setitem__", "__delitem__", "__contains__",
+    "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__repr__", "__reversed__",
+    "__add__", "__iadd__", "__mul__", "__imul__", "__bool__", "index", "count", "copy",
+    "append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort",
+):  # fmt: skip
+    if hasattr(list, _name):
+        setattr(SQLList, _name, _reading(_name))
+SQLList.__hash__ = None  # as list's
 
 
 class PassThroughRenderer:
-    """Renders the response with the view's JSON renderer and puts the database's JSON
-    text where the placeholder is: the envelope of a paginated list (count, next,
-    previous) is the renderer's, the list is the database's bytes, not re-encoded."""
+    """Renders the response with the view's JSON renderer and writes the database's JSON
+    text where the list is: the envelope of a paginated list (count, next, previous) is
+    the renderer's, the list is the database's bytes, not re-encoded. A list that was
+    read (maybe changed) is rendered by the renderer."""
 
-    def __init__(self, renderer: Any, data: SQLText) -> None:
+    def __init__(self, renderer: Any, data: SQLList) -> None:
         self.renderer = renderer
         self.data = data
         self.media_type = renderer.media_type
@@ -642,12 +673,20 @@ class PassThroughRenderer:
         accepted_media_type: str | None = None,
         renderer_context: Any = None,
     ) -> bytes:
-        rendered: bytes = self.renderer.render(data, accepted_media_type, renderer_context)
-        placeholder = json.dumps(str(self.data), ensure_ascii=False).encode()
-        head, found, tail = rendered.partition(placeholder)
-        if not found:  # pragma: no cover - the placeholder is always in the data
-            raise AssertionError("The SQL render's placeholder is missing from the response.")
-        return head + self.data.json.encode() + tail
+        listed = self.data
+        if listed.read:
+            rendered: bytes = self.renderer.render(data, accepted_media_type, renderer_context)
+            return rendered
+        placeholder = f"\x00drf_eager.sql:{id(listed):x}\x00"
+        if data is listed:
+            data = placeholder
+        elif isinstance(data, dict):  # a stock paginator's envelope
+            data = {key: placeholder if value is listed else value for key, value in data.items()}
+        rendered = self.renderer.render(data, accepted_media_type, renderer_context)
+        head, found, tail = rendered.partition(json.dumps(placeholder).encode())
+        if not found:  # the data was replaced by other data: the renderer wrote it
+            return rendered
+        return head + listed.json.encode() + tail
 
 
 def renderer_refusal(view: Any) -> str | None:
@@ -670,10 +709,6 @@ def renderer_refusal(view: Any) -> str | None:
     context = view.get_renderer_context()
     if renderer.get_indent(getattr(request, "accepted_media_type", "") or "", context):
         return "an indented response was asked for"
-    from .views import EagerFieldsViewMixin
-
-    if type(view).finalize_response is not EagerFieldsViewMixin.finalize_response:
-        return "the view overrides finalize_response(), which may read response.data"
     return None
 
 

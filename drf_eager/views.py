@@ -46,7 +46,7 @@ from .serializers import (
 )
 from .settings import LIMITS, eager_settings
 from .shape import Shape, ShapeError, ShapeRequest, build_request
-from .sql import LazyRows, PassThroughRenderer, SQLResponse, SQLText
+from .sql import LazyRows, PassThroughRenderer, SQLList, SQLResponse
 from .stock import is_stock_paginator, is_stock_renderer
 from .verify import first_difference, report, uncounted
 from .verify import verifying as _verifying
@@ -699,7 +699,7 @@ class EagerFieldsViewMixin:
         if not paginated and streams(self):
             # Sent as the rows are read, by finalize_response().
             self._eager_sql_stream = sql
-            return self._sql_data(instance, SQLText(""))
+            return self._sql_data(instance, SQLList(""))
         # A page past the end (LimitOffsetPagination names no slice): no statement.
         text = "[]" if paginated and rows is None else sql.render(rows)
         budget = self._row_budget()
@@ -709,9 +709,9 @@ class EagerFieldsViewMixin:
             with uncounted():
                 expected = self._drf_list(paginated)
             verify_sql(self, text, expected, eager_settings.FAST_PATH_VERIFY)
-        return self._sql_data(instance, SQLText(text))
+        return self._sql_data(instance, SQLList(text))
 
-    def _sql_data(self, instance: Any, data: SQLText) -> FastList:
+    def _sql_data(self, instance: Any, data: SQLList) -> FastList:
         self._eager_sql_text = data
         fast = FastList(instance, [])
         fast.data = data  # the renderer puts the text there

@@ -80,7 +80,7 @@ MODULES = {
         "prepare_sql",
         "SQLResponse",
         "SQLRenderUnavailable",
-        "SQLText",
+        "SQLList",
     },
     "drf_eager.contrib.spectacular": {
         "EagerSchemaMixin",

@@ -463,10 +463,6 @@ def test_renderers_and_views_it_does_not_write_for(rendered):
     class AsciiRenderer(JSONRenderer):
         ensure_ascii = True
 
-    class Finalizing(CustomerViewSet):
-        def finalize_response(self, request, response, *args, **kwargs):
-            return super().finalize_response(request, response, *args, **kwargs)
-
     seed(customers=3)
     cases = [
         (
@@ -474,7 +470,6 @@ def test_renderers_and_views_it_does_not_write_for(rendered):
             "the JSONRenderer escapes non-ASCII text or is not compact (UNICODE_JSON, "
             "COMPACT_JSON) or has an encoder of its own",
         ),
-        (Finalizing, "the view overrides finalize_response(), which may read response.data"),
     ]
     for view_class, reason in cases:
         view = view_class.as_view({"get": "list"})
@@ -539,3 +534,40 @@ def test_an_empty_list_is_streamed(rendered):
         assert b"".join(response.streaming_content) == b"[]"
         response = APIClient().get("/books/?fields=title&title=none")
         assert b"".join(response.streaming_content) == b"[]"
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="the SQL render does not write for this database")
+def test_code_reading_response_data_gets_the_list(rendered):
+    from rest_framework.test import APIRequestFactory
+    from shop.views import CustomerViewSet
+
+    class Marking(CustomerViewSet):
+        # Edits the rows in place, then replaces the data: as the DRF path's.
+        def finalize_response(self, request, response, *args, **kwargs):
+            response = super().finalize_response(request, response, *args, **kwargs)
+            if request.query_params.get("replace"):
+                response.data = {"replaced": True}
+            else:
+                for row in response.data["results"]:
+                    row["marked"] = True
+            return response
+
+    seed(customers=3)
+    view = Marking.as_view({"get": "list"})
+    for query in ["fields=name,countries.name", "fields=name&replace=1"]:
+        responses = []
+        for settings_ in [SQL_ON, DRF_PATH]:
+            with override_settings(DRF_EAGER=settings_):
+                response = view(APIRequestFactory().get(f"/x/?{query}"))
+                response.render()
+            responses.append(response)
+        assert responses[0].content == responses[1].content
+    assert len(rendered) == 2
+    assert json.loads(responses[0].content) == {"replaced": True}
+    # Read, not changed: the list as DRF would give it, rendered again from it.
+    with override_settings(DRF_EAGER=SQL_ON):
+        response = get("/api/customers/?fields=name")
+    text = response.content
+    results = response.renderer_context["view"].__dict__["_eager_sql_text"]
+    assert isinstance(results, sql.SQLList) and results.read is False
+    assert results == json.loads(text)["results"] and results.read is True
