@@ -45,6 +45,7 @@ from django.db.models.expressions import RawSQL
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
+from .exceptions import RowBudget
 from .fast import (
     _INT_COLUMNS,
     _STR_COLUMNS,
@@ -534,16 +535,27 @@ class SQLResponse:
                 yield text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
         yield b"]"
 
-    def render(self, rows: slice | None = None) -> str:
+    def render(self, rows: slice | None = None, budget: RowBudget | None = None) -> str:
         """Run the statement and return the JSON text of the list, as DRF's JSONRenderer
-        writes it."""
+        writes it. With a row `budget` (MAX_ROWS), its objects are counted as the rows are
+        read (a server-side cursor on PostgreSQL), and a list past it is not read further
+        (ResponseTooLarge): a shape that loops back costs no more than the budget allows."""
         try:
             sql, params = self.statement(rows)
         except EmptyResultSet:  # no root rows: Django sends no query either
             return "[]"
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            texts = [row[0] for row in cursor.fetchall()]
+        connection = connections[self.db]
+        texts: list[str] = []
+        if budget is None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                texts = [row[0] for row in cursor.fetchall()]
+        else:
+            with connection.chunked_cursor() as cursor:
+                cursor.execute(sql, params)
+                while chunk := [row[0] for row in cursor.fetchmany(100)]:
+                    budget.spend(sum(count_objects(text) for text in chunk))
+                    texts += chunk
         text = "[" + ",".join(texts) + "]"
         # What DRF's JSONRenderer does to the whole text (JavaScript's line terminators).
         return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")

@@ -694,17 +694,14 @@ class EagerFieldsViewMixin:
     ) -> FastList:
         # The list served by the SQL render: its JSON text, which the response's renderer
         # writes as it is (see finalize_response()).
-        from .sql import count_objects, streams, verify_sql
+        from .sql import streams, verify_sql
 
         if not paginated and streams(self):
             # Sent as the rows are read, by finalize_response().
             self._eager_sql_stream = sql
             return self._sql_data(instance, SQLList(""))
         # A page past the end (LimitOffsetPagination names no slice): no statement.
-        text = "[]" if paginated and rows is None else sql.render(rows)
-        budget = self._row_budget()
-        if budget is not None:
-            budget.spend(count_objects(text))
+        text = "[]" if paginated and rows is None else sql.render(rows, self._row_budget())
         if self._fast_path_mode() == "verify":
             with uncounted():
                 expected = self._drf_list(paginated)

@@ -48,9 +48,9 @@ def rendered(monkeypatch):
     calls: list[sql.SQLResponse] = []
     original = sql.SQLResponse.render
 
-    def render(self, rows=None):
+    def render(self, rows=None, budget=None):
         calls.append(self)
-        return original(self, rows)
+        return original(self, rows, budget)
 
     monkeypatch.setattr(sql.SQLResponse, "render", render)
     return calls
@@ -357,7 +357,7 @@ def test_verify_mode_compares_the_bytes(monkeypatch):
     monkeypatch.setattr(
         sql.SQLResponse,
         "render",
-        lambda self, rows=None: original(self, rows).replace("Mario", "M"),
+        lambda self, rows=None, budget=None: original(self, rows, budget).replace("Mario", "M"),
     )
     with override_settings(DRF_EAGER=SQL_ON), pytest.raises(FastPathMismatch) as raised:
         get("/api/customers/?fields=name")
@@ -571,3 +571,20 @@ def test_code_reading_response_data_gets_the_list(rendered):
     results = response.renderer_context["view"].__dict__["_eager_sql_text"]
     assert isinstance(results, sql.SQLList) and results.read is False
     assert results == json.loads(text)["results"] and results.read is True
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="the SQL render does not write for this database")
+def test_a_list_past_the_budget_is_not_read_further(monkeypatch):
+    # 250 customers on one page: the objects are counted 100 rows at a time, and the
+    # first chunk is already past a budget of 50.
+    shop.Customer.objects.bulk_create(shop.Customer(name=f"c{i}") for i in range(250))
+    counted = []
+    original = sql.count_objects
+    monkeypatch.setattr(sql, "count_objects", lambda text: counted.append(text) or original(text))
+    from shop.views import CustomerViewSet
+
+    monkeypatch.setattr(CustomerViewSet, "pagination_class", None)
+    with override_settings(DRF_EAGER={**SQL_ON, "MAX_ROWS": 50}):
+        response = get("/api/customers/?fields=name")
+    assert response.status_code == 400
+    assert len(counted) == 100
