@@ -588,3 +588,67 @@ def test_a_list_past_the_budget_is_not_read_further(monkeypatch):
         response = get("/api/customers/?fields=name")
     assert response.status_code == 400
     assert len(counted) == 100
+
+
+def test_field_options_it_leaves_to_the_fast_path():
+    from rest_framework import serializers
+
+    from drf_eager import EagerFieldsModelSerializer
+
+    def refusal(vendor, **declared):
+        meta = type("Meta", (), {"model": shop.Article, "fields": ["id", *declared]})
+        serializer = type("S", (EagerFieldsModelSerializer,), {**declared, "Meta": meta})
+        plan = compile_fast_plan(serializer, resolve_params(serializer))
+        assert plan is not None
+        return sql.sql_refusal(plan, vendor)
+
+    def decimal(**options):
+        return serializers.DecimalField(max_digits=8, decimal_places=2, **options)
+
+    assert refusal("postgresql", price=decimal()) is None
+    not_a_string = (
+        "'price': Article.price: a DecimalField not rendered as a string at the column's own "
+        "scale and precision."
+    )
+    for field in [
+        decimal(coerce_to_string=False),
+        decimal(localize=True),
+        serializers.DecimalField(max_digits=8, decimal_places=3),
+        serializers.DecimalField(max_digits=9, decimal_places=2),
+    ]:
+        assert refusal("postgresql", price=field) == not_a_string
+    choices = serializers.ChoiceField(choices=["a", "b"])
+    assert refusal("sqlite", code=choices) is None
+    numbers = serializers.ChoiceField(choices=[1, 2])
+    assert refusal("sqlite", code=numbers).startswith("'code': Article.code (CharField) through")
+    assert refusal("sqlite", code=serializers.IntegerField(source="customer_id")) is None
+    assert refusal("sqlite", name=serializers.CharField(source="customer_id")) == (
+        "'name': Customer.id (BigAutoField) through CharField: the database cannot write its "
+        "exact bytes (floats, UUIDs, times, durations, JSON, custom fields)."
+    )
+
+
+def test_datetime_options_it_leaves_to_the_fast_path():
+    from rest_framework import serializers
+
+    from drf_eager import EagerFieldsModelSerializer
+
+    def refusal(field):
+        meta = type("Meta", (), {"model": shop.Order, "fields": ["id", "created_at"]})
+        serializer = type("S", (EagerFieldsModelSerializer,), {"created_at": field, "Meta": meta})
+        plan = compile_fast_plan(serializer, resolve_params(serializer))
+        assert plan is not None
+        return sql.sql_refusal(plan, "postgresql")
+
+    assert refusal(serializers.DateTimeField()) is None
+    assert refusal(serializers.DateTimeField(format="ISO-8601")) is None
+    assert refusal(serializers.DateTimeField(format="%Y")) == (
+        "'created_at': Order.created_at: a DateTimeField with a format of its own."
+    )
+    assert refusal(serializers.DateTimeField(format=None)) == (
+        "'created_at': Order.created_at: a DateTimeField with a format of its own."
+    )
+    zone = serializers.DateTimeField(default_timezone=ZoneInfo("Asia/Tokyo"))
+    assert refusal(zone) == (
+        "'created_at': Order.created_at: a DateTimeField with a time zone of its own."
+    )
