@@ -38,8 +38,8 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
-from django.db import connections, models
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FieldError
+from django.db import NotSupportedError, connections, models
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework import fields as drf_fields
@@ -276,6 +276,8 @@ def _compile(plan: FastPlan, vendor: str) -> _Compiled | str:
         root = _compile_level(plan, vendor, plan.root, "")
     except SQLRenderUnavailable as exc:
         return str(exc)
+    except (FieldError, FieldDoesNotExist) as exc:  # a lookup Django does not resolve here
+        return f"{type(exc).__name__}: {exc}"
     datetimes = any(DATETIME in level.encodings.values() for level in _walk(root))
     return _Compiled(root, datetimes)
 
@@ -509,12 +511,27 @@ class SQLResponse:
                 raise SQLRenderUnavailable(f"'{relation.path}': a sliced Prefetch queryset.")
             if queryset.db != self.db:
                 raise SQLRenderUnavailable(f"'{relation.path}': rows of another database.")
+        # Written now, before any query: a queryset Django cannot write as a subquery of
+        # ours is the fast path's, not an error of the response.
+        self._statement: tuple[str, list[Any]] | None = None
+        try:
+            self._statement = self._write(None)
+        except EmptyResultSet:
+            pass
+        except (FieldError, FieldDoesNotExist, NotSupportedError, ValueError) as exc:
+            raise SQLRenderUnavailable(f"Django cannot write it as one statement: {exc}") from exc
 
     def statement(self, rows: slice | None = None) -> tuple[str, list[Any]]:
-        """The statement and its parameters; `rows`: the page of the root rows."""
-        query = self.query
-        if rows is not None:
-            query = _sliced(query, rows)
+        """The statement and its parameters; `rows`: the page of the root rows. Raise
+        EmptyResultSet where Django knows no row matches (no statement is sent)."""
+        if rows is None:
+            if self._statement is None:
+                raise EmptyResultSet
+            return self._statement
+        return self._write(rows)
+
+    def _write(self, rows: slice | None) -> tuple[str, list[Any]]:
+        query = self.query if rows is None else _sliced(self.query, rows)
         return _Statement(self.plan, query, self.vendor, self.tz).root()
 
     def stream(self, chunk: int = 1000) -> Iterator[bytes]:
@@ -537,19 +554,22 @@ class SQLResponse:
 
     def render(self, rows: slice | None = None, budget: RowBudget | None = None) -> str:
         """Run the statement and return the JSON text of the list, as DRF's JSONRenderer
-        writes it. With a row `budget` (MAX_ROWS), its objects are counted as the rows are
-        read (a server-side cursor on PostgreSQL), and a list past it is not read further
-        (ResponseTooLarge): a shape that loops back costs no more than the budget allows."""
+        writes it. With a row `budget` (MAX_ROWS), its objects are counted: those of a
+        whole list as the rows are read (a server-side cursor on PostgreSQL), and a list
+        past it is not read further (ResponseTooLarge)."""
         try:
             sql, params = self.statement(rows)
         except EmptyResultSet:  # no root rows: Django sends no query either
             return "[]"
         connection = connections[self.db]
         texts: list[str] = []
-        if budget is None:
+        if budget is None or rows is not None:
+            # A page is small: one round trip, counted once read.
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 texts = [row[0] for row in cursor.fetchall()]
+            if budget is not None:
+                budget.spend(sum(count_objects(text) for text in texts))
         else:
             with connection.chunked_cursor() as cursor:
                 cursor.execute(sql, params)

@@ -652,3 +652,19 @@ def test_datetime_options_it_leaves_to_the_fast_path():
     assert refusal(zone) == (
         "'created_at': Order.created_at: a DateTimeField with a time zone of its own."
     )
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="the SQL render does not write for this database")
+def test_a_statement_django_cannot_write_is_the_fast_paths(rendered, monkeypatch):
+    from django.core.exceptions import FieldError
+
+    def root(self):
+        raise FieldError("Cannot resolve keyword 'x' into field.")
+
+    monkeypatch.setattr(sql._Statement, "root", root)
+    seed(customers=2)
+    response, queries = both("/api/customers/?fields=name")
+    assert rendered == []
+    assert decision(response) == (
+        "Django cannot write it as one statement: Cannot resolve keyword 'x' into field."
+    )
