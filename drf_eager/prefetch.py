@@ -115,6 +115,10 @@ class _Level:
         self.joined: dict[str, type[models.Model]] = {}
         # The rows that code we do not know reads (see opaque), by query prefix.
         self.opaque_rows: dict[str, Prefix] = {}
+        # The relations `prefetch: False` fields read row by row: ORM lookup → attribute
+        # path. Where another field's JOIN or prefetch fills the same cache, it holds
+        # every column (see load_opaque).
+        self.lazy_rows: dict[str, str] = {}
         # Every column of its rows, of the rows JOINed to them and of its prefetches.
         self.full = False
         # The rows of an unordered list: read by the view's own query, as it is (see
@@ -137,6 +141,16 @@ class _Level:
 
     def load_opaque(self) -> None:
         # Applied last, when every JOIN and prefetch of the plan is known.
+        for query, attr in self.lazy_rows.items():
+            # A `prefetch: False` field serializes what it finds in the relation's cache
+            # (drf_eager.serializers loads it only where nothing did): where the plan
+            # fills that cache for another field, by a JOIN or a prefetch, it fills it
+            # as for code we do not know.
+            if query in self.joined:
+                self.opaque(Prefix(query + LOOKUP_SEP, attr + LOOKUP_SEP), self.joined[query])
+            planned = self.prefetches.get(attr)
+            if isinstance(planned, _Child):
+                planned.level.full = True
         for query, prefix in self.opaque_rows.items():
             for lookup, related in self.joined.items():
                 if lookup.startswith(query):
@@ -333,6 +347,8 @@ class _Level:
         if loading in (LOAD_NONE, LOAD_FK_COLUMN):  # the foreign key column, if it has one
             if attribute.local_field:
                 self.columns.add(prefix.query + attribute.local_field)
+            if loading == LOAD_NONE:
+                self.lazy_rows.setdefault(prefix.query + attribute.lookup, lookup)
             return
         way_back = back(model, attribute)
         origin = None if way_back is None else (way_back, prefix)
@@ -373,10 +389,12 @@ class _Level:
     def visit_to_many(
         self, prefix: Prefix, relative: str, attribute: Attribute, node: FieldNode | None
     ) -> None:
-        if node is not None and node.loading == LOAD_NONE:
-            return
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
         lookup = prefix.attr + attribute.name
+        if node is not None and node.loading == LOAD_NONE:
+            # Its rows in this cache, if another field of the plan prefetches it.
+            self.lazy_rows.setdefault(prefix.query + attribute.lookup, lookup)
+            return
         spec = None if node is None else node.spec
         path = "" if node is None else node.path
         own = None if node is None else node.own

@@ -4,6 +4,7 @@ tests/security/test_hostile_requests.py."""
 from __future__ import annotations
 
 from rest_framework import generics, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAdminUser
 
 from drf_eager import EagerFieldsModelSerializer, EagerFieldsViewMixin, classproperty
@@ -79,5 +80,14 @@ class ScopedBookViewSet(EagerFieldsViewMixin, viewsets.ReadOnlyModelViewSet):
         type(self).calls.append((model.__name__, path))
         queryset = super().get_related_queryset(model, path)
         if model is models.Review:
-            queryset = queryset.filter(rating__gte=self.request.query_params.get("min_rating", 0))
+            queryset = queryset.filter(rating__gte=self.min_rating())
         return queryset
+
+    def min_rating(self) -> int:
+        # As a real view would: a value that is not a whole number is the client's
+        # mistake, a 400 (the fuzzer sends `4.5`), not a 500.
+        value = self.request.query_params.get("min_rating") or "0"
+        try:
+            return int(value)
+        except ValueError:
+            raise ValidationError({"min_rating": ["A whole number is required."]}) from None
