@@ -83,7 +83,6 @@ from rest_framework.fields import Field, empty
 from rest_framework.settings import api_settings
 
 from .exceptions import RowBudget
-from .grouped import Grouped
 from .prefetch import keep_row_order
 from .routing import read_database, stand_in
 from .schema import COLUMN, TO_MANY, TO_ONE, Attribute, get_schema, model_attribute
@@ -107,7 +106,15 @@ from .sources import (
     to_many,
 )
 from .stock import FAST_FIELD, FAST_SERIALIZER
-from .tree import FieldNode, SerializerNode, resolve, resolve_at, resolve_field
+from .tree import (
+    LOAD_GROUPED,
+    LOAD_NONE,
+    FieldNode,
+    SerializerNode,
+    resolve,
+    resolve_at,
+    resolve_field,
+)
 
 __all__ = [
     "SUBQUERY_THRESHOLD",
@@ -403,11 +410,13 @@ class _Compiler:
             node = None if level is None else level.field(name)
             if node is None:  # a nested serializer's default fields
                 node = resolve_field(schema, name, None, model, field_path)
-            if spec.prefetch is False:
+            # The loading the tree decided: what the DRF path loads row by row, or
+            # JOINs grouped, the values path does not reproduce.
+            if node.loading == LOAD_NONE:
                 raise FastPathUnavailable(
                     f"'{field_path}' has prefetch=False: the DRF path loads it row by row."
                 )
-            if isinstance(spec.prefetch, Grouped):
+            if node.loading == LOAD_GROUPED:
                 raise FastPathUnavailable(
                     f"'{field_path}' is loaded grouped (Grouped): the DRF path JOINs it."
                 )
