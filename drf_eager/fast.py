@@ -109,6 +109,7 @@ from .stock import FAST_FIELD, FAST_SERIALIZER
 from .tree import (
     LOAD_GROUPED,
     LOAD_NONE,
+    LOAD_PREFETCH,
     FieldNode,
     SerializerNode,
     resolve,
@@ -526,11 +527,15 @@ class _Compiler:
         return node.source
 
     def column_field(
-        self, model: type[models.Model], attr: str, path: str
+        self, model: type[models.Model], attr: str, path: str, attribute: Attribute | None = None
     ) -> tuple[str, models.Field[Any, Any]]:
         """Return the values() lookup and the model field of the column `attr`, refusing
-        what is not a plain column (a property, a method, a file field's descriptor)."""
-        attribute = model_attribute(model, attr)
+        what is not a plain column (a property, a method, a file field's descriptor).
+
+        `attribute`: what `attr` is, as the tree resolved it; a related field's
+        `slug_field`, which no field of the tree reads, is looked up here."""
+        if attribute is None:
+            attribute = model_attribute(model, attr)
         if attribute.kind != COLUMN:
             what = "a relation" if attribute.kind != "unknown" else "not a model field"
             raise FastPathUnavailable(
@@ -631,7 +636,8 @@ class _Compiler:
         self.check_value_field(field, path)
         source = self.source(node, path)
         prefix, model, guards = self.walk(query, prefix, source, field, path)
-        lookup, model_field = self.column_field(model, source.attrs[-1], path)
+        last = cast("Step", source.last)  # walk() refused a source that stops
+        lookup, model_field = self.column_field(model, source.attrs[-1], path, last.attribute)
         built = _Value(query.column(prefix.lookup(lookup)), self.converter(field, model_field))
         return _guarded(guards, built)
 
@@ -759,9 +765,9 @@ class _Compiler:
             raise FastPathUnavailable(f"'{path}' is a nested serializer on a non to-one source.")
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
         own = node.own
-        if own is not None:  # prefetched, as the tree decided (LOAD_PREFETCH)
+        if node.loading == LOAD_PREFETCH and own is not None:  # the user's queryset
             built: _Node = self.own_to_one(query, prefix, model, attribute, own, node, field, path)
-        else:  # JOINed
+        else:  # JOINed (prefetched for its computed fields, which are refused below)
             presence = self.presence(query, prefix, model, attribute, path)
             built = self.object(
                 query, prefix.join(attribute, model), related, field, path, node.serializer
