@@ -726,8 +726,6 @@ class _Compiler:
             raise FastPathUnavailable(f"'{path}': {cls.__name__} overrides its methods.")
         child = field.child_relation
         _check_field_class(child, path)
-        source = self.source(node, path)
-        prefix, model, guards = self.walk(query, prefix, source, field, path)
 
         def item(child_query: _Query) -> _Node:
             related = child_query.model
@@ -742,8 +740,7 @@ class _Compiler:
                 f"'{path}': {type(child).__name__} is not a primary key or slug related field."
             )
 
-        built = self.to_many(query, prefix, model, node, source, path, item)
-        return _guarded(guards, built)
+        return self.to_many(query, prefix, node, field, path, item)
 
     # Nested serializers ------------------------------------------------------------
 
@@ -786,16 +783,13 @@ class _Compiler:
         path: str,
     ) -> _Node:
         self.check_class(type(field), path)
-        source = self.source(node, path)
-        prefix, model, guards = self.walk(query, prefix, source, field, path)
         # A ListSerializer's child is the serializer of each item, never None.
         child = cast("serializers.BaseSerializer[Any]", field.child)
 
         def item(child_query: _Query) -> _Node:
             return self.object(child_query, ROOT, child_query.model, child, path, node.serializer)
 
-        built = self.to_many(query, prefix, model, node, source, path, item)
-        return _guarded(guards, built)
+        return self.to_many(query, prefix, node, field, path, item)
 
     # Relations with a query of their own --------------------------------------------
 
@@ -803,12 +797,15 @@ class _Compiler:
         self,
         query: _Query,
         prefix: Prefix,
-        model: type[models.Model],
         node: FieldNode,
-        source: Source,
+        field: Field[Any, Any, Any, Any],
         path: str,
         item: Callable[[_Query], _Node],
-    ) -> _Related:
+    ) -> _Node:
+        """A to-many relation (a list of related fields or of nested serializers, whose
+        `item` builds each row): a query of its own, keyed by the parents' rows."""
+        source = self.source(node, path)
+        prefix, model, guards = self.walk(query, prefix, source, field, path)
         attribute = cast("Step", source.last).attribute
         if attribute.kind != TO_MANY:
             raise FastPathUnavailable(f"'{path}' is a list on a non to-many source.")
@@ -854,7 +851,7 @@ class _Compiler:
             _check_queryset(own_queryset, related, path, sliced=relation.kind != GENERIC)
         child.node = item(child)
         query.relations.append(relation)
-        return _Related(len(query.relations) - 1, relation.parent_col, many=True)
+        return _guarded(guards, _Related(len(query.relations) - 1, relation.parent_col, many=True))
 
     def own_to_one(
         self,
