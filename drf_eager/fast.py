@@ -83,7 +83,6 @@ from rest_framework.fields import Field, empty
 from rest_framework.settings import api_settings
 
 from .exceptions import RowBudget
-from .grouped import Grouped
 from .prefetch import keep_row_order
 from .routing import read_database, stand_in
 from .schema import COLUMN, TO_MANY, TO_ONE, Attribute, get_schema, model_attribute
@@ -107,7 +106,16 @@ from .sources import (
     to_many,
 )
 from .stock import FAST_FIELD, FAST_SERIALIZER
-from .tree import FieldNode, SerializerNode, resolve, resolve_at, resolve_field
+from .tree import (
+    LOAD_GROUPED,
+    LOAD_NONE,
+    LOAD_PREFETCH,
+    FieldNode,
+    SerializerNode,
+    resolve,
+    resolve_at,
+    resolve_field,
+)
 
 __all__ = [
     "SUBQUERY_THRESHOLD",
@@ -403,11 +411,13 @@ class _Compiler:
             node = None if level is None else level.field(name)
             if node is None:  # a nested serializer's default fields
                 node = resolve_field(schema, name, None, model, field_path)
-            if spec.prefetch is False:
+            # The loading the tree decided: what the DRF path loads row by row, or
+            # JOINs grouped, the values path does not reproduce.
+            if node.loading == LOAD_NONE:
                 raise FastPathUnavailable(
                     f"'{field_path}' has prefetch=False: the DRF path loads it row by row."
                 )
-            if isinstance(spec.prefetch, Grouped):
+            if node.loading == LOAD_GROUPED:
                 raise FastPathUnavailable(
                     f"'{field_path}' is loaded grouped (Grouped): the DRF path JOINs it."
                 )
@@ -517,11 +527,15 @@ class _Compiler:
         return node.source
 
     def column_field(
-        self, model: type[models.Model], attr: str, path: str
+        self, model: type[models.Model], attr: str, path: str, attribute: Attribute | None = None
     ) -> tuple[str, models.Field[Any, Any]]:
         """Return the values() lookup and the model field of the column `attr`, refusing
-        what is not a plain column (a property, a method, a file field's descriptor)."""
-        attribute = model_attribute(model, attr)
+        what is not a plain column (a property, a method, a file field's descriptor).
+
+        `attribute`: what `attr` is, as the tree resolved it; a related field's
+        `slug_field`, which no field of the tree reads, is looked up here."""
+        if attribute is None:
+            attribute = model_attribute(model, attr)
         if attribute.kind != COLUMN:
             what = "a relation" if attribute.kind != "unknown" else "not a model field"
             raise FastPathUnavailable(
@@ -622,7 +636,8 @@ class _Compiler:
         self.check_value_field(field, path)
         source = self.source(node, path)
         prefix, model, guards = self.walk(query, prefix, source, field, path)
-        lookup, model_field = self.column_field(model, source.attrs[-1], path)
+        last = cast("Step", source.last)  # walk() refused a source that stops
+        lookup, model_field = self.column_field(model, source.attrs[-1], path, last.attribute)
         built = _Value(query.column(prefix.lookup(lookup)), self.converter(field, model_field))
         return _guarded(guards, built)
 
@@ -711,8 +726,6 @@ class _Compiler:
             raise FastPathUnavailable(f"'{path}': {cls.__name__} overrides its methods.")
         child = field.child_relation
         _check_field_class(child, path)
-        source = self.source(node, path)
-        prefix, model, guards = self.walk(query, prefix, source, field, path)
 
         def item(child_query: _Query) -> _Node:
             related = child_query.model
@@ -727,8 +740,7 @@ class _Compiler:
                 f"'{path}': {type(child).__name__} is not a primary key or slug related field."
             )
 
-        built = self.to_many(query, prefix, model, node, source, path, item)
-        return _guarded(guards, built)
+        return self.to_many(query, prefix, node, field, path, item)
 
     # Nested serializers ------------------------------------------------------------
 
@@ -750,9 +762,9 @@ class _Compiler:
             raise FastPathUnavailable(f"'{path}' is a nested serializer on a non to-one source.")
         related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
         own = node.own
-        if own is not None:  # prefetched, as the tree decided (LOAD_PREFETCH)
+        if node.loading == LOAD_PREFETCH and own is not None:  # the user's queryset
             built: _Node = self.own_to_one(query, prefix, model, attribute, own, node, field, path)
-        else:  # JOINed
+        else:  # JOINed (prefetched for its computed fields, which are refused below)
             presence = self.presence(query, prefix, model, attribute, path)
             built = self.object(
                 query, prefix.join(attribute, model), related, field, path, node.serializer
@@ -771,16 +783,13 @@ class _Compiler:
         path: str,
     ) -> _Node:
         self.check_class(type(field), path)
-        source = self.source(node, path)
-        prefix, model, guards = self.walk(query, prefix, source, field, path)
         # A ListSerializer's child is the serializer of each item, never None.
         child = cast("serializers.BaseSerializer[Any]", field.child)
 
         def item(child_query: _Query) -> _Node:
             return self.object(child_query, ROOT, child_query.model, child, path, node.serializer)
 
-        built = self.to_many(query, prefix, model, node, source, path, item)
-        return _guarded(guards, built)
+        return self.to_many(query, prefix, node, field, path, item)
 
     # Relations with a query of their own --------------------------------------------
 
@@ -788,12 +797,15 @@ class _Compiler:
         self,
         query: _Query,
         prefix: Prefix,
-        model: type[models.Model],
         node: FieldNode,
-        source: Source,
+        field: Field[Any, Any, Any, Any],
         path: str,
         item: Callable[[_Query], _Node],
-    ) -> _Related:
+    ) -> _Node:
+        """A to-many relation (a list of related fields or of nested serializers, whose
+        `item` builds each row): a query of its own, keyed by the parents' rows."""
+        source = self.source(node, path)
+        prefix, model, guards = self.walk(query, prefix, source, field, path)
         attribute = cast("Step", source.last).attribute
         if attribute.kind != TO_MANY:
             raise FastPathUnavailable(f"'{path}' is a list on a non to-many source.")
@@ -839,7 +851,7 @@ class _Compiler:
             _check_queryset(own_queryset, related, path, sliced=relation.kind != GENERIC)
         child.node = item(child)
         query.relations.append(relation)
-        return _Related(len(query.relations) - 1, relation.parent_col, many=True)
+        return _guarded(guards, _Related(len(query.relations) - 1, relation.parent_col, many=True))
 
     def own_to_one(
         self,

@@ -359,7 +359,7 @@ class _Level:
             assert node is not None
             if attribute.local_field:
                 self.columns.add(prefix.query + attribute.local_field)
-            to_attr = node.spec.to_one_attr(relative)
+            to_attr = node.to_attr
             base = base_queryset(related, node.path, self.related_queryset, own=own.queryset)
             self.plan_prefetch(lookup, base, node, attribute, to_attr=to_attr, origin=origin)
             return
@@ -411,7 +411,7 @@ class _Level:
         )
         to_attr = None
         if node is not None and node.schema.model is not None:
-            to_attr = node.spec.to_attr(relative)
+            to_attr = node.to_attr
         self.plan_prefetch(lookup, base, node, attribute, to_attr=to_attr)
         if grouped is not None:
             self.grouping.add(self.model, lookup, to_attr, grouped, related, path)

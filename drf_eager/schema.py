@@ -305,45 +305,41 @@ class SerializerSchema:
         return resolve(ShapeRequest(), self)
 
     def relation_lookup(self, name: str) -> tuple[list[str], Attribute] | None:
-        """Follow the source of field `name` through to-one relations.
+        """Follow the source of field `name` through to-one relations, as the resolved
+        tree does (tree.declared()).
 
         Return the attribute names walked and how the last one loads, or None when
         the serializer has no model or the source is `*`.
         """
-        from .sources import follow  # it reads model_attribute() of this module
+        from .tree import declared  # the tree is built of this module's schemas
 
         if self.model is None:
             return None
-        source = self.spec(name).source
-        if source == "*":
+        node = declared(self, name)
+        source = node.source
+        if source is None:
             return None
-        attrs = source.split(".")
-        into = self.spec(name).prefetch_into(source)
-        if into is not None:
+        if node.relative != source.lookup:
             # The source is the attribute the user's Prefetch of a relation stores into.
-            return [into.prefetch_through], model_attribute(self.model, into.prefetch_through)
-        followed = follow(self.model, tuple(attrs))
-        if followed.stop is not None:
-            return attrs, Attribute(UNKNOWN, attrs[len(followed.through)])
-        return attrs, followed.last.attribute  # type: ignore[union-attr]  # it did not stop
+            return [node.relative], cast("Attribute", node.attribute)
+        attrs = list(source.attrs)
+        if source.stop is not None:
+            return attrs, Attribute(UNKNOWN, attrs[len(source.through)])
+        return attrs, cast("Attribute", node.attribute)
 
     @cached_property
     def _read_sources(self) -> dict[str, str | None]:
+        from .tree import declared
+
         sources: dict[str, str | None] = {}
         for name in (*self.defaults, *self.extras):
             found = self.relation_lookup(name)
             sources[name] = None
-            if found is None or self.spec(name).prefetch is False:
+            if found is None:
                 continue
-            attrs, attribute = found
-            lookup = LOOKUP_SEP.join(attrs)
-            to_attr = None
-            if attribute.kind == TO_MANY:
-                to_attr = self.spec(name).to_attr(lookup)
-            elif attribute.kind == TO_ONE:
-                to_attr = self.spec(name).to_one_attr(lookup)
+            to_attr = declared(self, name).to_attr
             if to_attr is not None:
-                sources[name] = ".".join([*attrs[:-1], to_attr])
+                sources[name] = ".".join([*found[0][:-1], to_attr])
         return sources
 
     def read_source(self, name: str) -> str | None:

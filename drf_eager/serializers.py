@@ -36,6 +36,7 @@ from .shape import (
 )
 from .sources import LOOKUP_SEP, base_queryset, default_related_queryset
 from .stock import PRUNED_SERIALIZER
+from .tree import declared
 
 # Also importable from here, not ours: Django's classproperty, for `extra` declared as
 # one (drf-eager-fields' idiom, which lets serializers import each other lazily).
@@ -404,13 +405,13 @@ def _load_when_unplanned(field: Field[Any, Any, Any, Any], schema: Any, name: st
         return
     attrs, attribute = found
     lookup = LOOKUP_SEP.join(attrs)
-    if attribute.kind == TO_MANY:
-        to_attr = spec.to_attr(lookup) if spec.prefetch is not False else None
-    elif attribute.kind == TO_ONE and spec.prefetch is not False:
-        to_attr = spec.to_one_attr(lookup)
-        if to_attr is None:  # JOINed, or read through its key: not a related queryset
-            return
-    else:
+    # Where the plan would have stored the rows (None: the relation's own cache).
+    to_attr = declared(schema, name).to_attr
+    if attribute.kind not in (TO_ONE, TO_MANY):
+        return
+    if attribute.kind == TO_ONE and to_attr is None:
+        # JOINed, read through its key or row by row (prefetch=False): not a related
+        # queryset.
         return
     related = cast("type[models.Model]", attribute.related_model)  # a relation's
     relation = attrs[-1]

@@ -17,7 +17,7 @@ the tree.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from inspect import getattr_static
@@ -40,6 +40,8 @@ __all__ = [
     "default_related_queryset",
     "existing_prefetches",
     "follow",
+    "follow_path",
+    "lookup_steps",
     "relation_kind",
     "to_many",
     "within",
@@ -317,15 +319,27 @@ def base_queryset(
     return queryset
 
 
-def ends_to_one(model: type[models.Model], lookup: str) -> bool:
-    """Whether the relations of `lookup` resolve from `model` and end in a to-one."""
-    attribute = None
+def lookup_steps(model: type[models.Model], lookup: str) -> Iterator[tuple[str, Step | None]]:
+    """The names of an ORM lookup of relations (a Prefetch's `prefetch_through`), each
+    with the attribute it names on the model it is read from, from `model`: they end
+    after the first name that is not a relation; a name beyond a generic foreign key
+    (whose rows may be of any model) comes with None."""
     related: type[models.Model] | None = model
     for name in lookup.split(LOOKUP_SEP):
         if related is None:
-            return False
+            yield name, None
+            return
         attribute = model_attribute(related, name)
-        if attribute.kind not in (TO_ONE, TO_MANY):
-            return False
+        yield name, Step(related, attribute)
+        if attribute.kind not in (TO_ONE, TO_MANY, GENERIC_FK):
+            return
         related = attribute.related_model
-    return attribute is not None and attribute.kind == TO_ONE
+
+
+def ends_to_one(model: type[models.Model], lookup: str) -> bool:
+    """Whether the relations of `lookup` resolve from `model` and end in a to-one."""
+    steps = [step for _, step in lookup_steps(model, lookup)]
+    return (
+        all(step is not None and step.attribute.kind in (TO_ONE, TO_MANY) for step in steps)
+        and cast("Step", steps[-1]).attribute.kind == TO_ONE
+    )

@@ -61,6 +61,7 @@ __all__ = [
     "LOAD_SAME_ROW",
     "FieldNode",
     "SerializerNode",
+    "declared",
     "resolve",
     "resolve_at",
     "resolve_field",
@@ -117,6 +118,19 @@ class FieldNode:
         """The user's Prefetch of the field's relation, if it gives a queryset."""
         own = self.spec.own_prefetch(self.relative) if self.step is not None else None
         return own if own is not None and own.queryset is not None else None
+
+    @cached_property
+    def to_attr(self) -> str | None:
+        """The attribute the rows of the field's relation are stored into when it is
+        not the relation's own cache (see FieldSpec.to_attr and to_one_attr): what the
+        planner prefetches into and the field reads (SerializerSchema.read_source)."""
+        if self.step is None or self.spec.prefetch is False:
+            return None
+        if self.step.attribute.kind == TO_MANY:
+            return self.spec.to_attr(self.relative)
+        if self.step.attribute.kind == TO_ONE:
+            return self.spec.to_one_attr(self.relative)
+        return None
 
     @cached_property
     def loading(self) -> str:
@@ -257,6 +271,14 @@ def resolve_field(
     return FieldNode(
         name, path, schema, spec, model, source, step, relative, kind, child, requires
     )
+
+
+@lru_cache(maxsize=4096)
+def declared(schema: SerializerSchema, name: str) -> FieldNode:
+    """The field `name` of `schema` on rows of the serializer's Meta.model, outside any
+    shape: what the schema's own questions (SerializerSchema.relation_lookup() and
+    read_source()) and a relation loaded where no plan ran read. Cached."""
+    return resolve_field(schema, name, None, schema.model, name)
 
 
 def _loading(node: FieldNode) -> str:

@@ -36,11 +36,10 @@ from .schema import (
     SerializerSchema,
     declared_extra,
     get_schema,
-    model_attribute,
 )
 from .settings import CHOICES, DEFAULTS, LIMITS, choice
 from .shape import ShapeError, build_request
-from .sources import LOOKUP_SEP, follow
+from .sources import Step, follow, follow_path, lookup_steps
 
 __all__ = [
     "HOOK_ERRORS",
@@ -274,8 +273,12 @@ def _through_relation(schema: SerializerSchema, name: str) -> bool:
     if found is None:
         return False
     attrs, attribute = found
-    first = model_attribute(schema.model, attrs[0])  # type: ignore[arg-type]
-    return attribute.kind in _RELATIONS or (len(attrs) > 1 and first.kind in _RELATIONS)
+    if attribute.kind in _RELATIONS or len(attrs) == 1:
+        return attribute.kind in _RELATIONS
+    # A dotted source: whether its first attribute is a relation.
+    followed = follow(cast("type[models.Model]", schema.model), tuple(attrs))
+    first = (*followed.through, followed.stop)[0]
+    return cast("Step", first).attribute.kind in _RELATIONS
 
 
 def _prefetch_errors(schema: SerializerSchema, spec: FieldSpec) -> list[DeclarationError]:
@@ -331,14 +334,11 @@ def _is_loading(value: object) -> bool:
 
 
 def _lookup_problem(model: type[models.Model], lookup: str) -> str | None:
-    related: type[models.Model] | None = model
-    for name in lookup.split(LOOKUP_SEP):
-        if related is None:  # beyond a generic foreign key: any model
+    for name, step in lookup_steps(model, lookup):
+        if step is None:  # beyond a generic foreign key: any model
             return None
-        attribute = model_attribute(related, name)
-        if attribute.kind not in (TO_ONE, TO_MANY, GENERIC_FK):
-            return f"{name!r} is not a relation of {related.__name__}"
-        related = attribute.related_model
+        if step.attribute.kind not in (TO_ONE, TO_MANY, GENERIC_FK):
+            return f"{name!r} is not a relation of {step.model.__name__}"
     return None
 
 
@@ -394,24 +394,24 @@ def _requires_errors(
 
 
 def _path_problem(model: type[models.Model], path: str) -> str | None:
-    names = path.replace(LOOKUP_SEP, ".").split(".")
-    for index, name in enumerate(names):
-        attribute = model_attribute(model, name)
-        last = index == len(names) - 1
-        if attribute.kind == TO_ONE:
-            model = attribute.related_model  # type: ignore[assignment]
-        elif attribute.kind == UNKNOWN:
-            if name and hasattr(model, name):
-                return None  # a property or method: loaded as it declares, else in full
-            return f"{name!r} is not a field, relation or property of {model.__name__}"
-        elif not last and attribute.kind == TO_MANY:
-            return (
-                f"{name!r} is a to-many relation of {model.__name__}, which a path does not "
-                f"go through; require {'.'.join(names[: index + 1])!r} to load it"
-            )
-        elif not last:
-            return f"{name!r} of {model.__name__} has no fields below it"
-    return None
+    source = follow_path(model, path)
+    # Followed through the to-one relations: the attribute read, or the first on the
+    # way that is not a to-one relation.
+    step = cast("Step", source.stop or source.last)
+    name, model = source.attrs[len(source.through)], step.model
+    if step.attribute.kind == UNKNOWN:
+        if name and hasattr(model, name):
+            return None  # a property or method: loaded as it declares, else in full
+        return f"{name!r} is not a field, relation or property of {model.__name__}"
+    if source.stop is None:
+        return None
+    if step.attribute.kind == TO_MANY:
+        return (
+            f"{name!r} is a to-many relation of {model.__name__}, which a path does not "
+            f"go through; require {'.'.join(source.attrs[: len(source.through) + 1])!r} "
+            f"to load it"
+        )
+    return f"{name!r} of {model.__name__} has no fields below it"
 
 
 # A view's declarations (E020-E023) -----------------------------------------------------

@@ -51,11 +51,13 @@ from ..management.commands.explain_shape import (
     _Recorder,
     _recording_callback,
     describe_plan,
+    describe_tree,
     shape_tree,
 )
 from ..parsing import format_tree
 from ..schema import SerializerSchema, get_schema
 from ..settings import eager_settings
+from ..tree import resolve as resolve_tree
 from ..views import EagerFieldsViewMixin
 
 __all__ = [
@@ -224,7 +226,8 @@ def run_request(
 ) -> dict[str, Any]:
     """Run `GET url` (with the JSON `body`, if any) in-process as the user of `request`
     and return what explain_shape prints: the status, the response, each SQL statement,
-    the shape, the plan and the path that served it, as a dict ready for JSON."""
+    the shape, how the resolved tree loads each field, the plan and the path that served
+    it, as a dict ready for JSON."""
     parts = urlsplit(url)
     target = f"{parts.path}?{parts.query}" if parts.query else parts.path
     try:
@@ -276,6 +279,8 @@ def run_request(
         "action": getattr(recorder.view, "action", None),
         "shape": None,
         "plan": [],
+        # How the resolved tree loads each field path (explain_shape --tree).
+        "loading": [],
         "path": None,
     }
     if recorder.view is None or response.status_code >= 400:
@@ -286,6 +291,8 @@ def run_request(
     if shape is not None:
         tree = shape_tree(shape)
         result["shape"] = format_tree(tree)
+        resolved = resolve_tree(get_schema(serializer_class), shape)
+        result["loading"] = describe_tree(resolved, recorder.view.get_eager_grouped())
     for planned in recorder.plans:
         result["plan"].extend(describe_plan(planned))
     result["path"] = _path(recorder.view)

@@ -2,7 +2,8 @@
 
 Runs the view in-process (Django's request factory: nothing goes over the network)
 and prints the shape the request resolved to, the queryset plan (JOINs, prefetches,
-columns) and every SQL statement the response cost, with their count.
+columns) and every SQL statement the response cost, with their count. With `--tree`,
+also how the resolved tree (drf_eager.tree) loads each field path of the shape.
 
     $ python manage.py explain_shape '/api/customers/?extra=orders.article&fields=name,orders.code'
     $ python manage.py explain_shape /api/customers/1/ --body '{"fields": {"name": null}}'
@@ -13,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,11 +28,31 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 
 from ...grouped import grouped_prefetch
 from ...parsing import format_tree
+from ...schema import get_schema
 from ...shape import Shape
+from ...sources import KIND_COLUMN, KIND_UNKNOWN
+from ...tree import (
+    COMPUTED,
+    LOAD_ANNOTATION,
+    LOAD_COLUMN,
+    LOAD_FK_COLUMN,
+    LOAD_FULL_ROW,
+    LOAD_GROUPED,
+    LOAD_JOIN,
+    LOAD_NONE,
+    LOAD_PREFETCH,
+    LOAD_REQUIRES,
+    LOAD_SAME_ROW,
+    SAME_ROW,
+    SerializerNode,
+)
+from ...tree import (
+    resolve as resolve_tree,
+)
 from ...verify import verifying
 from ...views import EagerFieldsViewMixin
 
-__all__ = ["Command", "describe_plan", "shape_tree"]
+__all__ = ["Command", "describe_plan", "describe_tree", "shape_tree"]
 
 
 def shape_tree(shape: Shape) -> dict[str, Any]:
@@ -53,6 +74,40 @@ def _joined(tree: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
     for name, below in tree.items():
         yield prefix + name
         yield from _joined(below, f"{prefix}{name}__")
+
+
+# How each loading of drf_eager.tree reads in the report.
+_LOADINGS = {
+    LOAD_COLUMN: "column",
+    LOAD_JOIN: "JOIN",
+    LOAD_PREFETCH: "prefetch",
+    LOAD_GROUPED: "grouped",
+    LOAD_FK_COLUMN: "FK column",
+    LOAD_ANNOTATION: "annotation",
+    LOAD_SAME_ROW: "same row (source='*')",
+    LOAD_REQUIRES: "requires",
+    LOAD_FULL_ROW: "full row",
+    LOAD_NONE: "none (prefetch=False: row by row)",
+}
+
+
+def describe_tree(tree: SerializerNode, grouped: Iterable[str] = ()) -> list[str]:
+    """The loading the resolved tree decided for each field path, depth first, with
+    the field's relation kind where it reads a relation.
+
+    `grouped` are the field paths the view's `eager_grouped` loads grouped: the tree
+    records what the serializer declares, the view's grouping is the planner's to add
+    (see drf_eager.tree)."""
+    by_view = set(grouped)
+    lines = []
+    for node in tree.walk():
+        line = f"{node.path}: {_LOADINGS[node.loading]}"
+        if node.kind not in (KIND_COLUMN, KIND_UNKNOWN, COMPUTED, SAME_ROW):
+            line += f" [{node.kind}]"
+        if node.path in by_view and node.loading == LOAD_PREFETCH:
+            line += ", grouped by the view's eager_grouped"
+        lines.append(line)
+    return lines
 
 
 def describe_plan(queryset: QuerySet[Any], indent: str = "") -> list[str]:
@@ -229,6 +284,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--response", action="store_true", help="Print the response body as well."
         )
+        parser.add_argument(
+            "--tree",
+            action="store_true",
+            help="Print how the resolved tree loads each field path of the shape as well "
+            "(column, JOIN, prefetch, grouped, annotation, FK column, none ...).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         url: str = options["url"]
@@ -287,6 +348,12 @@ class Command(BaseCommand):
             write(f"Shape: fields={format_tree(tree)}")
             for line in _tree_lines(tree, "  "):
                 write(line)
+            if options["tree"]:
+                write("")
+                write("Loading (the resolved tree):")
+                resolved = resolve_tree(get_schema(serializer_class), shape)
+                for line in describe_tree(resolved, recorder.view.get_eager_grouped()):
+                    write(f"  {line}")
 
         write("")
         if not recorder.plans:

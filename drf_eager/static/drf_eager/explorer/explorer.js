@@ -143,6 +143,7 @@
     }));
     $("sql-count").textContent = String((result.sql || []).length);
     $("plan").textContent = (result.plan || []).join("\n") || (result.status >= 400 ? "none: the request was refused" : "none");
+    $("loading").textContent = (result.loading || []).join("\n");
     $("shape-text").textContent = result.shape ? "fields=" + result.shape : "";
     if (result.status >= 400 && result.data && typeof result.data === "object") showErrors(result.data);
   }
