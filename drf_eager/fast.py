@@ -1165,6 +1165,7 @@ class FastPlan:
         *,
         related_queryset: RelatedQuerysetGetter | None = None,
         budget: RowBudget | None = None,
+        one_row: bool = False,
     ) -> FastQuery:
         """Check `queryset` and the related querysets, and return the query to run.
 
@@ -1172,13 +1173,19 @@ class FastPlan:
         or not). `related_queryset(model, path)` is the view's get_related_queryset();
         it defaults to the related model's default manager, as in the planner. Raise
         FastPathUnavailable, before any query, for a queryset the fast path cannot
-        serve identically.
+        serve identically: an unordered one among them, unless it is read for
+        `one_row`.
 
         `budget` (MAX_ROWS) counts the objects the response serves, each nested object
         where it is served, from each query's rows by parent key as they arrive (the
         rows of a relation that loops back are served under every parent).
         """
         _check_queryset(queryset, self.model, "", sliced=True)
+        if not one_row and not queryset.ordered:
+            # Its rows come in the order the database reads the view's own query, which
+            # the root query here (other columns, JOINs) need not keep; the DRF path
+            # sends that query as it is (see drf_eager.prefetch.prefetch_queryset()).
+            raise FastPathUnavailable("The queryset has no ordering.")
         # Receivers connect at any time: checked per response, not per plan.
         for model in self.models:
             _check_model(model)
@@ -1226,7 +1233,7 @@ class FastPlan:
     ) -> dict[str, Any]:
         """Return the dict of the one row of `queryset` (a retrieve), raising the model's
         DoesNotExist or MultipleObjectsReturned as `queryset.get()` would."""
-        query = self.prepare(queryset, related_queryset=related_queryset)
+        query = self.prepare(queryset, related_queryset=related_queryset, one_row=True)
         rows = list(query.rows[:2])
         if not rows:
             raise queryset.model.DoesNotExist(

@@ -149,7 +149,7 @@ def _prune(shape: Shape, tree: Mapping[str, Any]) -> Shape:
         for name, child in shape.children
         if name in fields
     )
-    return Shape(fields, children)
+    return Shape(fields, children, open=shape.open)
 
 
 def names_path(tree: Mapping[str, Any] | None, path: str) -> bool:

@@ -45,7 +45,13 @@ from .sources import (
     relation_kind,
     within,
 )
-from .stock import COLUMNS_FIELD, COLUMNS_SERIALIZER, COLUMNS_VALUE, declared_requires
+from .stock import (
+    COLUMNS_FIELD,
+    COLUMNS_SERIALIZER,
+    COLUMNS_VALUE,
+    FIXED_FIELDS,
+    declared_requires,
+)
 from .tree import LOAD_FK_COLUMN, LOAD_NONE, LOAD_PREFETCH, FieldNode, SerializerNode, resolve
 from .validation import declared_grouping
 
@@ -117,6 +123,9 @@ class _Level:
         # The response budget counted from its rows (see drf_eager.early), or None.
         self.early = early
         self.counted = CountedLevel()
+        # The rows of an unordered list: read by the view's own query, as it is (see
+        # prefetch_queryset()); its to-one relations are prefetched, not JOINed.
+        self.as_read = False
 
     # Columns and JOINs -------------------------------------------------------
 
@@ -173,7 +182,47 @@ class _Level:
             way_back = back(model, attribute)
             self.same_rows.setdefault((prefix.query, way_back), (self, prefix))  # type: ignore[arg-type]
             return self, Prefix(prefix.query, prefix.attr + attribute.name + LOOKUP_SEP)
+        if self.as_read:
+            return self.prefetch_instead(model, prefix, attribute), ROOT
         return self, self.join(model, prefix, attribute)
+
+    def prefetch_instead(
+        self, model: type[models.Model], prefix: Prefix, attribute: Attribute
+    ) -> _Level:
+        """Return the level of a prefetch of the to-one `attribute`, where a JOIN would
+        change the order the rows are read in (see prefetch_queryset()). It loads the
+        rows a JOIN would: through the foreign key, as the relation's descriptor does,
+        unscoped (or from the queryset's own prefetch of it)."""
+        related: type[models.Model] = attribute.related_model  # type: ignore[assignment]
+        lookup = prefix.attr + attribute.name
+        if attribute.local_field:
+            self.columns.add(prefix.query + attribute.local_field)
+        planned = self.prefetches.get(lookup)
+        if isinstance(planned, _Child):
+            return planned.level
+        child = _Level(
+            related,
+            self.related_queryset,
+            self.path,
+            nested=True,
+            grouping=self.grouping.below(),
+            early=self.early,
+        )
+        child.counted.parent = (self.counted, lookup.rpartition(LOOKUP_SEP)[0], attribute.name)
+        child.columns.update(attribute.remote_fields)
+        if isinstance(planned, Prefetch):
+            # The user's own Prefetch loads it, with the columns of its queryset.
+            return child
+        way_back = back(model, attribute)
+        if way_back is not None:
+            child.same_rows.setdefault(("", way_back), (self, prefix))
+        own = self.base_prefetches.get(lookup)  # the queryset's own prefetch of it
+        if own is not None and own.queryset is not None:
+            base = own.queryset
+        else:
+            base = related._base_manager.all()
+        self.prefetches[lookup] = _Child(lookup, base, child, None)
+        return child
 
     # Fields --------------------------------------------------------------------
 
@@ -185,6 +234,10 @@ class _Level:
             # Loaded as without drf_eager: every column, nothing more.
             self.opaque(prefix, model)
             return
+        if node.shape.open and not FIXED_FIELDS.allows(schema.serializer_class):
+            # The request did not choose its fields: its get_fields() may add some for
+            # this request (`email` for staff), which read what we cannot know.
+            self.opaque(prefix, model)
         if node.requires:  # its overrides declared what they read
             self.visit_requires(prefix, node.requires)
         for name in node.shape.fields:
@@ -322,7 +375,9 @@ class _Level:
         level, column_prefix = self.follow(model, prefix, attribute)
         field = None if node is None else node.spec.field
         if node is not None and node.serializer is not None:
-            if joined:
+            if joined and column_prefix is ROOT:  # prefetched instead (see follow())
+                level.counted.served = True
+            elif joined:
                 level.counted.joins[column_prefix.attr[: -len(LOOKUP_SEP)]] = True
             level.visit(column_prefix, related, node.serializer)
         elif isinstance(field, relations.SlugRelatedField) and COLUMNS_FIELD.allows(type(field)):
@@ -509,6 +564,8 @@ class _Level:
             built = cast("list[Prefetch[str]]", list(self.prefetches.values()))  # no _Child left
             prefetches = sorted(built, key=lambda p: p.prefetch_to.count(LOOKUP_SEP))
             queryset = queryset.prefetch_related(*prefetches)
+        if self.as_read:  # its columns as the view's query loads them, its own defer() too
+            return queryset
         existing, defer = queryset.query.deferred_loading
         if not defer:  # the queryset already has only(): load its fields too
             self.columns.update(existing)
@@ -565,7 +622,8 @@ class _Level:
 
 def keep_row_order(queryset: QuerySet[Any]) -> QuerySet[Any]:
     """Return `queryset` ordered by primary key if it has no ordering, for a query that
-    loads fewer columns or JOINs more than the queryset itself.
+    loads fewer columns or JOINs more than the queryset itself: a prefetch's (the root
+    rows of an unordered list are read by the view's own query, see prefetch_queryset()).
 
     An unordered queryset has no order of its own, but its rows come in the order the
     database reads them: without drf_eager, the primary key's on SQLite and MariaDB
@@ -635,6 +693,7 @@ def prefetch_queryset(
     *,
     related_queryset: RelatedQuerysetGetter | None = None,
     grouped: Sequence[str] | Mapping[str, Grouped] | None = None,
+    one_row: bool = False,
     budget: RowBudget | None = None,
 ) -> QuerySet[Any]:
     """Return `queryset` loading exactly what `shape` of `schema` serializes.
@@ -646,6 +705,12 @@ def prefetch_queryset(
     view's `eager_grouped` does. With a `budget` (MAX_ROWS), evaluating the queryset
     raises ResponseTooLarge as soon as the rows loaded serve more objects than the
     budget has left (see drf_eager.early): for a queryset whose rows are all served.
+
+    The rows of an unordered queryset come in the order the database reads them,
+    which fewer columns (a covering index) or a JOIN (another join order) change: its
+    own query is sent as it is, its to-one relations prefetched. Order it, or say
+    `one_row` (a detail's get(), whose order is moot), and its columns are pruned
+    and its to-one relations JOINed.
     """
     if queryset._iterable_class is not ModelIterable:  # values(), values_list()
         return queryset
@@ -657,6 +722,7 @@ def prefetch_queryset(
         early=None if budget is None else EarlyCount(budget),
     )
     level.counted.served = True  # the rows of the list
+    level.as_read = not one_row and not queryset.ordered
     existing = list(queryset._prefetch_related_lookups)  # type: ignore[attr-defined]  # private, not in the stubs
     level.base_prefetches = existing_prefetches(queryset)
     level.visit(ROOT, queryset.model, resolve(schema, shape, queryset.model))

@@ -4,7 +4,8 @@ every level of a serializer tree, following the Shape found in its context."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Any, cast
 
 from django.db import models
@@ -261,14 +262,46 @@ class EagerFieldsSerializerMixin:
             return fields
         return self._shape_fields(fields, shape)
 
+    @cached_property
+    def fields(self) -> Any:
+        # DRF's BindingDict of get_fields(). A get_fields() of the user's that comes before
+        # the mixin's in the MRO adds its fields after the mixin pruned (`super()`, then
+        # `email` for staff): a level the request restricted drops them here.
+        fields = super().fields  # type: ignore[misc]
+        if self._eager_introspecting or not _adds_after_mixin(type(self)):
+            return fields
+        shape = self.get_eager_shape()
+        if shape is not None and not shape.open:
+            served = set(shape.fields)
+            for name in [name for name in fields if name not in served]:
+                del fields[name]
+        return fields
+
     def _shape_fields(
         self, fields: dict[str, Field[Any, Any, Any, Any]], shape: Shape
     ) -> dict[str, Field[Any, Any, Any, Any]]:
         schema = get_schema(type(self))
         # Variants read their own prefetch only when drf_eager planned the queryset.
         planned = self.context.get(SHAPE_CONTEXT_KEY) is not None  # type: ignore[attr-defined]
+        names: Iterable[str] = shape.fields
+        per_request: set[str] = set()
+        if shape.open:
+            # The serializer's fields as its get_fields() built them for this request: a
+            # field it adds for some requests (unknown to the schema, read without one)
+            # is served too, where get_fields() put it, as without drf_eager.
+            known = schema.defaults.keys() | schema.extras.keys()
+            per_request = {name for name in fields if name not in known}
+        if per_request:
+            served = set(shape.fields)
+            names = [
+                *(name for name in fields if name in served or name in per_request),
+                *(name for name in shape.fields if name not in fields),
+            ]
         shaped = {}
-        for name in shape.fields:
+        for name in names:
+            if name in per_request:  # drf_eager knows nothing of it: as it is
+                shaped[name] = fields[name]
+                continue
             if name in schema.extras and (name not in fields or name not in schema.defaults):
                 field = schema.new_extra_field(name)
             elif name in fields:
@@ -348,6 +381,13 @@ class EagerFieldsSerializerMixin:
                     None if check is None else field.to_representation(attribute)
                 )
         return ret
+
+
+def _adds_after_mixin(serializer_class: type) -> bool:
+    """Whether a class before the mixin in the MRO of `serializer_class` defines
+    get_fields(): what it adds to the mixin's fields is not shaped by the mixin's."""
+    mro = serializer_class.__mro__
+    return any("get_fields" in vars(cls) for cls in mro[: mro.index(EagerFieldsSerializerMixin)])
 
 
 def _load_when_unplanned(field: Field[Any, Any, Any, Any], schema: Any, name: str) -> None:

@@ -32,10 +32,19 @@ SHAPE_CONTEXT_KEY = "eager_shape"
 
 @dataclass(frozen=True)
 class Shape:
-    """The fields one serializer outputs, and the shapes of its nested serializers."""
+    """The fields one serializer outputs, and the shapes of its nested serializers.
+
+    `open`: the request did not restrict the fields of this level (no `fields` for it),
+    so it outputs the serializer's own fields as its get_fields() builds them for the
+    request, `fields` being those the serializer declares (without the excluded ones)
+    plus the extras asked for: a get_fields() that adds a field for some requests
+    (`email` for staff) adds it to the response too. Not part of equality: for a
+    serializer whose fields are the same for every request, both describe one output.
+    """
 
     fields: tuple[str, ...]
     children: tuple[tuple[str, Shape], ...] = ()
+    open: bool = field(default=False, compare=False)
 
     @cached_property
     def _children(self) -> dict[str, Shape]:
@@ -221,7 +230,7 @@ class _Resolver:
             )
             if name in names:
                 children.append((name, child))
-        return Shape(names, tuple(children))
+        return Shape(names, tuple(children), open=keep is None)
 
 
 def within_depth(depth: int, max_depth: int | None) -> bool:

@@ -48,6 +48,7 @@ __all__ = [
     "FAST_PAGINATOR",
     "FAST_RENDERER",
     "FAST_SERIALIZER",
+    "FIXED_FIELDS",
     "PRUNED_SERIALIZER",
     "AllowList",
     "declared_requires",
@@ -205,6 +206,11 @@ COLUMNS_SERIALIZER = AllowList(
     ),
     declared=True,
 )
+
+#: A serializer whose get_fields() is its library's builds the same fields for every
+#: request; one of the user's may add fields for some requests (`email` for staff),
+#: which read what the planner cannot know where the request left the level open.
+FIXED_FIELDS = AllowList(_is_library, ("get_fields",))
 
 # Response pruning ----------------------------------------------------------------------
 

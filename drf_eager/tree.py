@@ -185,11 +185,28 @@ def resolve(
     return resolve_at(schema, shape, model or schema.model, "")
 
 
-@lru_cache(maxsize=1024)
 def resolve_at(
     schema: SerializerSchema, shape: Shape, model: type[models.Model] | None, path: str
 ) -> SerializerNode:
     """resolve(), for a serializer nested at the field path `path`."""
+    # Shape equality leaves out `open` (one output for a serializer whose fields are the
+    # same for every request), but the planner reads it (a get_fields() of the user's
+    # may add fields to an open level): the cache tells the two apart.
+    return _resolve_at(schema, shape, _openness(shape), model, path)
+
+
+def _openness(shape: Shape) -> tuple[object, ...]:
+    return (shape.open, tuple((name, _openness(child)) for name, child in shape.children))
+
+
+@lru_cache(maxsize=1024)
+def _resolve_at(
+    schema: SerializerSchema,
+    shape: Shape,
+    openness: tuple[object, ...],
+    model: type[models.Model] | None,
+    path: str,
+) -> SerializerNode:
     # A name the serializer does not have (a shape resolved for another class) is left
     # out, as the serializer leaves it out.
     fields = tuple(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
@@ -330,9 +331,18 @@ class EagerFieldsViewMixin:
         cached = self.eager_state.serializer_class
         if cached is not None and cached[0][0] is key[0] and cached[0][1] == key[1]:
             return cached[1]
-        get_class = getattr(self, "get_serializer_class", None)
+        get_class = self.__dict__.get("get_serializer_class")
+        lend = get_class is None or get_class == self._eager_serializer_class
+        if lend:  # the class's method (an instance's own, from as_view(), is called as is)
+            method = getattr(type(self), "get_serializer_class", None)
+            get_class = None if method is None else partial(method, self)
         serializer_class = None if get_class is None else get_class()
         self.eager_state.serializer_class = (key, serializer_class)
+        if lend and get_class is not None:
+            # The view's own code asks too: DRF's get_serializer() (reached through an
+            # override of it, after the mixin or in place of its), a list() of the
+            # user's, the browsable API. It gets the answer of this request and action.
+            self.__dict__["get_serializer_class"] = self._eager_serializer_class
         return serializer_class
 
     def _refuse_forbidden(self, request: ShapeRequest, level: PermittedLevel) -> None:
@@ -452,6 +462,8 @@ class EagerFieldsViewMixin:
             shape,
             related_queryset=self._related_querysets(),
             grouped=self.get_eager_grouped(),
+            # get_object() reads one row: its order is moot (get() drops any ordering).
+            one_row=self._is_detail(),
             budget=self._early_budget(),
         )
 

@@ -299,7 +299,9 @@ def test_the_plan_keeps_the_columns_the_queryset_is_ordered_by():
     planned, _ = prepare(serializers.BookSerializer, queryset, fields="id")
     # Its own columns, however spelled; not a related one, which a JOIN would need.
     assert planned.query.deferred_loading == (frozenset({"id", "isbn", "title", "price"}), False)
-    planned, _ = prepare(serializers.BookSerializer, queryset.order_by(), fields="title")
+    # (Ordered by the primary key alone: an unordered queryset is not pruned, see
+    # tests/existing_project/test_row_order.py.)
+    planned, _ = prepare(serializers.BookSerializer, queryset.order_by("pk"), fields="title")
     assert planned.query.deferred_loading == (frozenset({"id", "title"}), False)
 
 

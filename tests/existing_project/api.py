@@ -224,6 +224,10 @@ def build(*, eager_serializers: bool, eager_views: bool) -> SimpleNamespace:
         queryset = models.Product.objects.filter(is_public=True)
         serializer_class = ProductListSerializer
 
+    class OrderedProductList(*view_bases, generics.ListAPIView):  # type: ignore[misc]
+        queryset = models.Product.objects.filter(is_public=True).order_by("title", "id")
+        serializer_class = ProductListSerializer
+
     class ProductDetail(*view_bases, generics.RetrieveAPIView):  # type: ignore[misc]
         queryset = models.Product.objects.all()
         serializer_class = ProductDetailSerializer

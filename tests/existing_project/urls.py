@@ -11,6 +11,7 @@ from . import api
 def routes(variant):
     return [
         path("products/", variant.ProductList.as_view()),
+        path("ordered-products/", variant.OrderedProductList.as_view()),
         path("products/<slug:slug>/", variant.ProductDetail.as_view()),
         path("product-details/", variant.ProductDetailList.as_view()),
         path("product-cards/", variant.ProductCardList.as_view()),
