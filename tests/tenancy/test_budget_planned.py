@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.test.utils import override_settings
-from rest_framework.test import APIClient
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+from rest_framework import generics
+from rest_framework.test import APIClient, APIRequestFactory
 
+from drf_eager import EagerFieldsModelSerializer, classproperty
 from drf_eager import early as eager_early
 from drf_eager import views as eager_views
 from drf_eager.exceptions import RowBudget
@@ -18,8 +21,10 @@ from drf_eager.prefetch import prefetch_queryset
 from drf_eager.schema import get_schema
 from drf_eager.serializers import EagerFieldsSerializerMixin
 from drf_eager.shape import build_request, resolve
+from drf_eager.views import EagerFieldsViewMixin
 from tests import models as library_models
 from tests import serializers as library_serializers
+from tests.existing_project import models as shop
 from tests.tenancy import models
 from tests.tenancy import serializers as tenancy_serializers
 from tests.tenancy.test_budget import TOO_LARGE
@@ -240,3 +245,46 @@ def test_relations_whose_key_is_not_on_the_rows():
     assert keys(library_models.Book, "comments") is None  # generic relation
     assert keys(library_models.Book, "label") is None  # not a relation
     assert keys(library_models.Author, "profile") is not None  # reverse one-to-one
+
+
+class ShopCategorySerializer(EagerFieldsModelSerializer):
+    class Meta:
+        model = shop.Category
+        fields = ["id", "name"]
+
+    @classproperty
+    def extra(cls):
+        return {"products": {"field": ShopProductSerializer(many=True)}}
+
+
+class ShopProductSerializer(EagerFieldsModelSerializer):
+    class Meta:
+        model = shop.Product
+        fields = ["id", "title"]
+
+    @classproperty
+    def extra(cls):
+        return {"category": {"field": ShopCategorySerializer()}}
+
+
+class UnorderedProducts(EagerFieldsViewMixin, generics.ListAPIView):
+    queryset = shop.Product.objects.all()  # no ordering: its to-one relations prefetched
+    serializer_class = ShopProductSerializer
+
+
+@pytest.mark.parametrize(("limit", "status"), [(120, 200), (119, 400)], ids=["at", "past"])
+def test_a_to_one_prefetched_instead_of_joined(db, settings, represented, limit, status):
+    """An unordered list is read by the view's own query and its to-one relations are
+    prefetched (not JOINed): the category's rows are given to the products they came
+    from, and the category's products to each of them."""
+    category = shop.Category.objects.create(name="hats", slug="hats")
+    shop.Product.objects.bulk_create(
+        shop.Product(category=category, title=f"p{i}", slug=f"p{i}", sku="s", price=1)
+        for i in range(10)
+    )
+    settings.DRF_EAGER = {**DRF_PATH, "MAX_ROWS": limit}
+    request = APIRequestFactory().get("/", {"extra": "category.products"})
+    with CaptureQueriesContext(connection) as queries:
+        response = UnorderedProducts.as_view()(request)
+    assert (response.status_code, len(queries)) == (status, 3)
+    assert len(represented) == (120 if status == 200 else 0)
