@@ -55,6 +55,8 @@ def configure(db: str) -> None:
         ],
         DATABASES={"default": databases[db]},
         USE_TZ=True,
+        # UTC: on SQLite the SQL render serves datetimes in UTC only (docs/sql-render.md).
+        TIME_ZONE="UTC",
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
         DRF_EAGER={"STRICT": False},
     )
@@ -174,6 +176,62 @@ def variants(page=None):
         # Rendered to the response's bytes: the only variant timed with its rendering.
         return ORJSONRenderer().render(fast_path())
 
+    def sql_render():
+        # The same plan, written as one statement by the database (drf_eager.sql); the
+        # response's bytes, as the view sends them.
+        from drf_eager.sql import prepare_sql
+
+        shape = resolve_params(CustomerSerializer, fields=fields)
+        query = compile_fast_plan(CustomerSerializer, shape).prepare(Customer.objects.all())
+        return prepare_sql(query).render().encode()
+
+    def json_statement():
+        # The floor of one statement: written by hand with the database's JSON functions
+        # (their own spacing, not DRF's bytes: the document is the same).
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            sql = """
+            SELECT json_agg(json_build_object(
+              'name', c.name,
+              'orders', COALESCE((
+                SELECT json_agg(json_build_object(
+                  'code', o.code,
+                  'created_at', to_char(o.created_at AT TIME ZONE 'UTC',
+                                        'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                  'article', json_build_object('code', a.code)) ORDER BY o.id)
+                FROM shop_order o JOIN shop_article a ON a.id = o.article_id
+                WHERE o.customer_id = c.id AND NOT o.deleted), '[]'),
+              'countries', COALESCE((
+                SELECT json_agg(json_build_object('name', k.name) ORDER BY k.id)
+                FROM shop_country k
+                JOIN shop_customer_countries cc ON cc.country_id = k.id
+                WHERE cc.customer_id = c.id), '[]')
+            ) ORDER BY c.id)::text FROM shop_customer c
+            """
+        else:
+            sql = """
+            SELECT json_group_array(json(j)) FROM (SELECT json_object(
+              'name', c.name,
+              'orders', (SELECT json_group_array(json(x)) FROM (
+                SELECT json_object(
+                  'code', o.code,
+                  'created_at', replace(o.created_at, ' ', 'T') || 'Z',
+                  'article', json_object('code', a.code)) AS x
+                FROM shop_order o JOIN shop_article a ON a.id = o.article_id
+                WHERE o.customer_id = c.id AND NOT o.deleted ORDER BY o.id)),
+              'countries', (SELECT json_group_array(json(x)) FROM (
+                SELECT json_object('name', k.name) AS x
+                FROM shop_country k
+                JOIN shop_customer_countries cc ON cc.country_id = k.id
+                WHERE cc.customer_id = c.id ORDER BY k.id))
+            ) AS j FROM shop_customer c ORDER BY c.id)
+            """
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            (text,) = cursor.fetchone()
+        return (text or "[]").encode()
+
     def values_floor():
         from rest_framework.fields import DateTimeField
 
@@ -213,6 +271,8 @@ def variants(page=None):
         "drf_eager fast path": fast_path,
         "drf_eager fast path + orjson": fast_path_orjson,
         "values() floor": values_floor,
+        "drf_eager SQL render": sql_render,
+        "one JSON statement by hand": json_statement,
     }
 
 

@@ -68,6 +68,15 @@ DEFAULTS: dict[str, Any] = {
     # What verify mode does on a difference: "raise" FastPathMismatch, or "log" it (as
     # an error of the logger drf_eager.fast) and serve the fast path's response.
     "FAST_PATH_VERIFY": FastPathVerify.RAISE,
+    # Serve a list the fast path serves as the JSON text one SQL statement writes
+    # (drf_eager.sql), where the database can write the DRF path's exact bytes; a view's
+    # `eager_sql_render` overrides it. Verify mode compares its bytes too.
+    "SQL_RENDER": False,
+    # Send an unpaginated list the SQL render serves as the database returns its rows
+    # (a server-side cursor where there is one; a StreamingHttpResponse), so that memory
+    # does not grow with the list; a view's `eager_sql_stream` overrides it. Not in
+    # verify mode, with a row budget (MAX_ROWS on a shape the client chose) or DEBUG on.
+    "SQL_STREAM": False,
     # Query parameter names.
     "EXTRA_PARAM": "extra",
     "FIELDS_PARAM": "fields",

@@ -1,6 +1,6 @@
 """What a view with EagerFieldsViewMixin learns about one request, kept in one place.
 
-DRF makes a view instance per request, so the view keeps this object as `view.eager`:
+DRF makes a view instance per request, so the view keeps this object as `view.eager_state`:
 the mixin's steps (initial(), filter_queryset(), paginate_queryset(), get_serializer(),
 perform_create() ...) fill it in the order a request runs them, and read what the steps
 before them decided instead of deciding it again. `manage.py explain_shape` and the
@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .exceptions import RowBudget
     from .fast import FastQuery
     from .shape import Shape, ShapeRequest
+    from .sql import SQLList, SQLResponse
 
 __all__ = ["FastPathDecision", "RequestState"]
 
@@ -57,7 +58,7 @@ class FastPathDecision:
 
 
 class RequestState:
-    """The per-request state of a view with EagerFieldsViewMixin (`view.eager`)."""
+    """The per-request state of a view with EagerFieldsViewMixin (`view.eager_state`)."""
 
     def __init__(self) -> None:
         #: The resolved Shape (None: the serializer is not shaped); read `resolved`
@@ -88,6 +89,15 @@ class RequestState:
         self.budgeted = False
         #: True while a write's response is serialized again in the requested shape.
         self.reloading = False
+        #: The SQL render's decision for the fast path's query (drf_eager.sql): its
+        #: response, or the reason it does not write the list; None: not asked.
+        self.sql: SQLResponse | str | None = None
+        #: The page the paginator cut for the SQL render: (page, response, slice).
+        self.sql_page: tuple[Any, SQLResponse, slice | None] | None = None
+        #: The list's JSON text, which the renderer writes as it is, or the response
+        #: sent as its rows are read (an unpaginated list, SQL_STREAM).
+        self.sql_text: SQLList | None = None
+        self.sql_stream: SQLResponse | None = None
 
     def __repr__(self) -> str:
         shape = self.shape if self.resolved else "unresolved"

@@ -47,6 +47,7 @@ from .serializers import (
 )
 from .settings import LIMITS, eager_settings
 from .shape import Shape, ShapeError, ShapeRequest, build_request
+from .sql import LazyRows, PassThroughRenderer, SQLList, SQLResponse
 from .state import FAST, FastPathDecision, RequestState
 from .stock import is_stock_paginator, is_stock_renderer
 from .verify import first_difference, report, uncounted
@@ -125,6 +126,13 @@ class EagerFieldsViewMixin:
     #: Field paths of to-many relations to load grouped, JOINed to their parents' query
     #: (a list, or a dict of paths to `Grouped(...)`); see drf_eager.grouped.
     eager_grouped: Sequence[str] | Mapping[str, Grouped] = ()
+
+    #: Serve a list the fast path serves as JSON text written by the database, in one
+    #: statement (drf_eager.sql); None: the SQL_RENDER setting.
+    eager_sql_render: bool | None = None
+    #: Send an unpaginated list the SQL render serves as its rows are read; None: the
+    #: SQL_STREAM setting.
+    eager_sql_stream: bool | None = None
 
     request: Request
 
@@ -573,11 +581,30 @@ class EagerFieldsViewMixin:
         if query is None or not is_stock_paginator(paginator):
             # A paginator with code of its own may read the page's objects.
             return super().paginate_queryset(queryset)  # type: ignore[misc]
+        sql = self._sql_response(query)
+        if sql is not None:
+            # The paginator counts the rows and names the page; the statement reads it.
+            rows = LazyRows(query.rows)
+            page = super().paginate_queryset(rows)  # type: ignore[misc]
+            if page is not None:
+                self.eager_state.sql_page = (page, sql, rows.slice)
+            return page
         # The paginator counts and slices the root rows, not model instances.
         page = super().paginate_queryset(query.rows)  # type: ignore[misc]
         if page is not None:
             self.eager_state.fast_page = (page, query)
         return page
+
+    def _sql_response(self, query: FastQuery) -> SQLResponse | None:
+        # The SQL render of the fast path's query, or None (the reason is kept for
+        # explain_shape).
+        from .sql import sql_response
+
+        state = self.eager_state
+        if state.sql is None:
+            state.sql = sql_response(self, query, eager_settings.SQL_RENDER)
+        found = state.sql
+        return found if isinstance(found, SQLResponse) and found.query is query else None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
@@ -675,7 +702,16 @@ class EagerFieldsViewMixin:
         return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
 
     def _fast_list(self, instance: Any) -> FastList | None:
-        page = self.eager_state.fast_page
+        state = self.eager_state
+        if state.sql_page is not None and state.sql_page[0] is instance:
+            return self._sql_list(
+                instance, state.sql_page[1], paginated=True, rows=state.sql_page[2]
+            )
+        query = self._fast_query(instance)
+        sql = None if query is None else self._sql_response(query)
+        if sql is not None:
+            return self._sql_list(instance, sql, paginated=False, rows=None)
+        page = state.fast_page
         paginated = page is not None and page[0] is instance
         query = page[1] if page is not None and paginated else self._fast_query(instance)
         if query is None:
@@ -687,6 +723,44 @@ class EagerFieldsViewMixin:
         if self._fast_path_mode() == "verify":
             self._verify_fast_list(fast.data, paginated)
         return fast
+
+    def _sql_list(
+        self, instance: Any, sql: SQLResponse, *, paginated: bool, rows: slice | None
+    ) -> FastList:
+        # The list served by the SQL render: its JSON text, which the response's renderer
+        # writes as it is (see finalize_response()).
+        from .sql import streams, verify_sql
+
+        if not paginated and streams(self):
+            # Sent as the rows are read, by finalize_response().
+            self.eager_state.sql_stream = sql
+            return self._sql_data(instance, SQLList(""))
+        # A page past the end (LimitOffsetPagination names no slice): no statement.
+        text = "[]" if paginated and rows is None else sql.render(rows, self._row_budget())
+        if self._fast_path_mode() == "verify":
+            with uncounted():
+                expected = self._drf_list(paginated)
+            verify_sql(self, text, expected, eager_settings.FAST_PATH_VERIFY)
+        return self._sql_data(instance, SQLList(text))
+
+    def _sql_data(self, instance: Any, data: SQLList) -> FastList:
+        self.eager_state.sql_text = data
+        fast = FastList(instance, [])
+        fast.data = data  # the renderer puts the text there
+        return fast
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        stream = self.eager_state.sql_stream
+        if stream is not None and response.status_code == 200:
+            from .sql import streaming_response
+
+            return streaming_response(response, stream)
+        text = self.eager_state.sql_text
+        if text is not None and getattr(response, "accepted_renderer", None) is not None:
+            # The list is the database's JSON text: the renderer writes around it.
+            response.accepted_renderer = PassThroughRenderer(response.accepted_renderer, text)
+        return response
 
     def _row_budget(self) -> RowBudget | None:
         # The objects this response may still serve (MAX_ROWS), shared by its serializers.
@@ -717,17 +791,9 @@ class EagerFieldsViewMixin:
     def _verify_fast_list(self, data: list[Any], paginated: bool) -> None:
         # Render the same rows by the DRF path (the planned queryset, paged by a copy of
         # the paginator) and compare. Its queries are not counted as the response's.
-        decision = cast(FastPathDecision, self.eager_state.fast)
-        planned, shape = decision.planned, decision.shape
+        shape = cast(FastPathDecision, self.eager_state.fast).shape
         with uncounted():
-            instances: Any = planned
-            if paginated:
-                paginator = copy.copy(self.paginator)  # type: ignore[attr-defined]
-                instances = paginator.paginate_queryset(planned, self.request, view=self)
-            context = self.get_serializer_context()
-            context[SHAPE_CONTEXT_KEY] = shape
-            serializer_class = self._eager_serializer_class()
-            expected = serializer_class(instances, many=True, context=context).data
+            expected = self._drf_list(paginated)
         difference = first_difference(data, expected)
         if difference is not None:
             report(
@@ -735,6 +801,20 @@ class EagerFieldsViewMixin:
                 f"path's for {shape!r}, at {difference}",
                 eager_settings.FAST_PATH_VERIFY,
             )
+
+    def _drf_list(self, paginated: bool) -> Any:
+        # The list's data by the DRF path: the planned queryset, paged by a copy of the
+        # paginator.
+        decision = cast(FastPathDecision, self.eager_state.fast)
+        planned, shape = decision.planned, decision.shape
+        instances: Any = planned
+        if paginated:
+            paginator = copy.copy(self.paginator)  # type: ignore[attr-defined]
+            instances = paginator.paginate_queryset(planned, self.request, view=self)
+        context = self.get_serializer_context()
+        context[SHAPE_CONTEXT_KEY] = shape
+        serializer_class = self._eager_serializer_class()
+        return serializer_class(instances, many=True, context=context).data
 
     def _reload_for_response(self, serializer: Any) -> None:
         # The response of a write shows the requested shape, loaded by the plan:

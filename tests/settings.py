@@ -88,3 +88,7 @@ REST_FRAMEWORK = {"UNAUTHENTICATED_USER": None}
 # Every list served by the fast path is rendered by the DRF path too and compared
 # (drf_eager.verify): each test is a differential test of the fast path.
 DRF_EAGER = {"STRICT": True, "FAST_PATH": "verify"}
+# SQL_RENDER=1: every list the fast path serves is served by the SQL render where it
+# applies, and compared byte for byte with the DRF path (drf_eager.sql).
+if os.environ.get("SQL_RENDER"):
+    DRF_EAGER["SQL_RENDER"] = True

@@ -128,7 +128,7 @@ def test_the_state_says_what_it_holds(api, tenancy, seen):  # noqa: F811
     api.get_json("/tenancy/patients/?fields=id")
     (view,) = seen["views"]
     assert repr(view.eager_state) == (
-        "<RequestState shape=Shape(fields=('id',), children=()) fast=<FastPathDecision "
-        "fast (values_list() rows, drf_eager.fast)>>"
+        "<RequestState shape=Shape(fields=('id',), children=(), open=False) "
+        "fast=<FastPathDecision fast (values_list() rows, drf_eager.fast)>>"
     )
     assert repr(RequestState()) == "<RequestState shape='unresolved' fast=None>"

@@ -75,6 +75,13 @@ MODULES = {
         "FastPathUnavailable",
         "SUBQUERY_THRESHOLD",
     },
+    "drf_eager.sql": {
+        "sql_refusal",
+        "prepare_sql",
+        "SQLResponse",
+        "SQLRenderUnavailable",
+        "SQLList",
+    },
     "drf_eager.contrib.spectacular": {
         "EagerSchemaMixin",
         "EagerSerializerExtension",

@@ -171,6 +171,17 @@ def _path(view: Any) -> str:
     return decision.reason  # type: ignore[no-any-return]
 
 
+def _sql_decision(view: Any) -> str | None:
+    # Whether the SQL render (drf_eager.sql) wrote the list, or why the fast path did;
+    # nothing when the fast path did not serve the list.
+    decision = view.eager_state.sql if isinstance(view, EagerFieldsViewMixin) else None
+    if decision is None:
+        return None
+    if isinstance(decision, str):
+        return f"no ({decision}): the fast path built it"
+    return "yes (one statement writes the list's JSON, drf_eager.sql)"
+
+
 def _default_host() -> str:
     # A host the project accepts, so that links (pagination, hyperlinks) can be built.
     for host in settings.ALLOWED_HOSTS:
@@ -287,6 +298,9 @@ class Command(BaseCommand):
 
         write("")
         write(f"Path: {_path(recorder.view)}")
+        sql = _sql_decision(recorder.view)
+        if sql is not None:
+            write(f"SQL render: {sql}")
 
         write("")
         count = len(queries.captured)
