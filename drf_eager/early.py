@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import models
+from django.db.models import QuerySet
 from django.db.models.fields.related_descriptors import (
     ForwardManyToOneDescriptor,
     ManyToManyDescriptor,
@@ -41,7 +42,7 @@ from .exceptions import RowBudget
 from .sources import LOOKUP_SEP
 from .verify import verifying
 
-__all__ = ["EarlyCount"]
+__all__ = ["EarlyCount", "of_instances"]
 
 #: How a prefetch matches its rows to their parents: the parent's key, the row's key.
 Keys = tuple[Callable[[models.Model], Any], Callable[[models.Model], Any]]
@@ -66,6 +67,13 @@ def relation_keys(model: type[models.Model], name: str) -> Keys | None:
         field = descriptor.rel.field
         return field.get_foreign_related_value, field.get_local_related_value
     return None
+
+
+def of_instances(queryset: QuerySet[Any]) -> bool:
+    """Whether `queryset` yields model instances as Django's own ModelIterable builds
+    them: its own iterable, or one that counts the budget from them."""
+    iterable = queryset._iterable_class
+    return iterable is ModelIterable or issubclass(iterable, _CountedIterable)
 
 
 class CountedLevel:

@@ -11,11 +11,10 @@ from typing import Any, cast
 from django.db import models
 from django.db.models import F, Prefetch, QuerySet
 from django.db.models.expressions import OrderBy
-from django.db.models.query import ModelIterable
 from rest_framework import relations, serializers
 
 from .computed import Computed
-from .early import CountedLevel, EarlyCount
+from .early import CountedLevel, EarlyCount, of_instances
 from .exceptions import RowBudget
 from .grouped import Grouped, Grouping
 from .schema import (
@@ -514,7 +513,7 @@ class _Level:
 
     def apply(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = self._apply(queryset)
-        if self.early is not None and queryset._iterable_class is ModelIterable:
+        if self.early is not None and of_instances(queryset):
             # Not the iterable of rows loaded grouped (see drf_eager.grouped). A copy:
             # the queryset may be one the view's get_related_queryset() returned, which
             # the fast path reads too.
@@ -712,7 +711,7 @@ def prefetch_queryset(
     `one_row` (a detail's get(), whose order is moot), and its columns are pruned
     and its to-one relations JOINed.
     """
-    if queryset._iterable_class is not ModelIterable:  # values(), values_list()
+    if not of_instances(queryset):  # values(), values_list()
         return queryset
     level = _Level(
         queryset.model,
