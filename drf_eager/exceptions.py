@@ -50,10 +50,14 @@ class RowBudget:
         """Count `count` objects served; raise ResponseTooLarge past the limit."""
         self.left -= count
         if self.left < 0:
-            raise ResponseTooLarge(
-                f"The response would serve more than {self.limit} objects (MAX_ROWS); "
-                "ask for fewer rows or fewer nested fields."
-            )
+            raise self.too_large()
+
+    def too_large(self) -> ResponseTooLarge:
+        """The error of a response past the limit."""
+        return ResponseTooLarge(
+            f"The response would serve more than {self.limit} objects (MAX_ROWS); "
+            "ask for fewer rows or fewer nested fields."
+        )
 
 
 class ExtraNotPermitted(PermissionDenied):

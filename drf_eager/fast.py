@@ -75,13 +75,13 @@ from django.db.models.fields.related_descriptors import (  # type: ignore[attr-d
     ReverseOneToOneDescriptor,
     _filter_prefetch_queryset,  # private: the stubs leave it out
 )
-from django.db.models.query import ModelIterable
 from django.db.models.query_utils import DeferredAttribute
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 from rest_framework.fields import Field, empty
 from rest_framework.settings import api_settings
 
+from .early import of_instances
 from .exceptions import RowBudget
 from .prefetch import keep_row_order
 from .routing import read_database, stand_in
@@ -975,7 +975,7 @@ def _check_model(model: type[models.Model]) -> None:
 def _check_queryset(queryset: Any, model: type[models.Model], path: str, *, sliced: bool) -> None:
     """Refuse a queryset whose rows values() could not reproduce."""
     where = f"'{path}'" if path else "The root queryset"
-    if not isinstance(queryset, QuerySet) or queryset._iterable_class is not ModelIterable:
+    if not isinstance(queryset, QuerySet) or not of_instances(queryset):
         raise FastPathUnavailable(f"{where}: not a queryset of model instances.")
     if queryset.model._meta.concrete_model is not model._meta.concrete_model:
         raise FastPathUnavailable(f"{where}: a queryset of {queryset.model.__name__}.")

@@ -11,10 +11,11 @@ from typing import Any, cast
 from django.db import models
 from django.db.models import F, Prefetch, QuerySet
 from django.db.models.expressions import OrderBy
-from django.db.models.query import ModelIterable
 from rest_framework import relations, serializers
 
 from .computed import Computed
+from .early import CountedLevel, EarlyCount, of_instances
+from .exceptions import RowBudget
 from .grouped import Grouped, Grouping
 from .schema import (
     COLUMN,
@@ -88,6 +89,7 @@ class _Level:
         *,
         nested: bool = False,
         grouping: Grouping | None = None,
+        early: EarlyCount | None = None,
     ) -> None:
         self.model = model
         self.related_queryset = related_queryset
@@ -121,6 +123,9 @@ class _Level:
         self.lazy_rows: dict[str, str] = {}
         # Every column of its rows, of the rows JOINed to them and of its prefetches.
         self.full = False
+        # The response budget counted from its rows (see drf_eager.early), or None.
+        self.early = early
+        self.counted = CountedLevel()
         # The rows of an unordered list: read by the view's own query, as it is (see
         # prefetch_queryset()); its to-one relations are prefetched, not JOINed.
         self.as_read = False
@@ -163,6 +168,7 @@ class _Level:
         """JOIN the to-one `attribute` of `model` and return the prefix of its columns."""
         lookup = prefix.query + attribute.lookup
         self.select.add(lookup)
+        self.counted.joins.setdefault(prefix.attr + attribute.name, False)
         self.joined[lookup] = attribute.related_model  # type: ignore[assignment]
         if attribute.local_field:
             self.columns.add(prefix.query + attribute.local_field)
@@ -208,8 +214,14 @@ class _Level:
         if isinstance(planned, _Child):
             return planned.level
         child = _Level(
-            related, self.related_queryset, self.path, nested=True, grouping=self.grouping.below()
+            related,
+            self.related_queryset,
+            self.path,
+            nested=True,
+            grouping=self.grouping.below(),
+            early=self.early,
         )
+        child.counted.parent = (self.counted, lookup.rpartition(LOOKUP_SEP)[0], attribute.name)
         child.columns.update(attribute.remote_fields)
         if isinstance(planned, Prefetch):
             # The user's own Prefetch loads it, with the columns of its queryset.
@@ -373,9 +385,15 @@ class _Level:
             self.plan_prefetch(lookup, base, node, attribute, origin=origin)
             self.prefetched_to_one[prefix.query + attribute.lookup] = lookup
             return
+        # A JOIN of its own, not the row it came back to (served again, not counted).
+        joined = not same_row and relation_kind(model, attribute) != PARENT_LINK
         level, column_prefix = self.follow(model, prefix, attribute)
         field = None if node is None else node.spec.field
         if node is not None and node.serializer is not None:
+            if joined and column_prefix is ROOT:  # prefetched instead (see follow())
+                level.counted.served = True
+            elif joined:
+                level.counted.joins[column_prefix.attr[: -len(LOOKUP_SEP)]] = True
             level.visit(column_prefix, related, node.serializer)
         elif isinstance(field, relations.SlugRelatedField) and COLUMNS_FIELD.allows(type(field)):
             level.add_column(column_prefix, related, field.slug_field)
@@ -452,8 +470,16 @@ class _Level:
         if planned is None:
             path = "" if node is None else node.path
             child = _Level(
-                related, self.related_queryset, path, nested=True, grouping=self.grouping.below()
+                related,
+                self.related_queryset,
+                path,
+                nested=True,
+                grouping=self.grouping.below(),
+                early=self.early,
             )
+            # Its rows are given to the parents at the path before the relation's name.
+            parents = lookup.rpartition(LOOKUP_SEP)[0]
+            child.counted.parent = (self.counted, parents, attribute.name)
             child.columns.update(attribute.remote_fields)
             self.prefetches[key] = _Child(lookup, base, child, to_attr)
             if to_attr is not None and attribute.kind == TO_ONE:
@@ -471,6 +497,9 @@ class _Level:
         """Load what the field `node` serves of this level's rows."""
         field = None if node is None else node.spec.field
         if node is not None and node.serializer is not None:
+            # Each row is an object its serializer outputs, unless a list serializer of
+            # the user's chooses which.
+            self.counted.served |= _is_known_field(node)
             self.visit(ROOT, related, node.serializer)
         elif isinstance(field, serializers.ManyRelatedField) and COLUMNS_FIELD.allows(
             type(field.child_relation)
@@ -501,6 +530,16 @@ class _Level:
     # Result ------------------------------------------------------------------
 
     def apply(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        queryset = self._apply(queryset)
+        if self.early is not None and of_instances(queryset):
+            # Not the iterable of rows loaded grouped (see drf_eager.grouped). A copy:
+            # the queryset may be one the view's get_related_queryset() returned, which
+            # the fast path reads too.
+            queryset = queryset.all()
+            queryset._iterable_class = self.early.iterable(self.counted)
+        return queryset
+
+    def _apply(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         self.load_opaque()
         if self.full:
             for planned in self.prefetches.values():
@@ -672,6 +711,7 @@ def prefetch_queryset(
     related_queryset: RelatedQuerysetGetter | None = None,
     grouped: Sequence[str] | Mapping[str, Grouped] | None = None,
     one_row: bool = False,
+    budget: RowBudget | None = None,
 ) -> QuerySet[Any]:
     """Return `queryset` loading exactly what `shape` of `schema` serializes.
 
@@ -679,7 +719,9 @@ def prefetch_queryset(
     `prefetch_related` are kept; a prefetch it already has for a relation the
     shape needs gives its queryset as the base of the planned one. `grouped` names
     field paths of to-many relations to load grouped (see drf_eager.grouped), as a
-    view's `eager_grouped` does.
+    view's `eager_grouped` does. With a `budget` (MAX_ROWS), evaluating the queryset
+    raises ResponseTooLarge as soon as the rows loaded serve more objects than the
+    budget has left (see drf_eager.early): for a queryset whose rows are all served.
 
     The rows of an unordered queryset come in the order the database reads them,
     which fewer columns (a covering index) or a JOIN (another join order) change: its
@@ -687,14 +729,16 @@ def prefetch_queryset(
     `one_row` (a detail's get(), whose order is moot), and its columns are pruned
     and its to-one relations JOINed.
     """
-    if queryset._iterable_class is not ModelIterable:  # values(), values_list()
+    if not of_instances(queryset):  # values(), values_list()
         return queryset
     level = _Level(
         queryset.model,
         related_queryset or default_related_queryset,
         "",
         grouping=Grouping(declared_grouping(grouped, schema)),
+        early=None if budget is None else EarlyCount(budget),
     )
+    level.counted.served = True  # the rows of the list
     level.as_read = not one_row and not queryset.ordered
     existing = list(queryset._prefetch_related_lookups)  # type: ignore[attr-defined]  # private, not in the stubs
     level.base_prefetches = existing_prefetches(queryset)

@@ -472,6 +472,7 @@ class EagerFieldsViewMixin:
             grouped=self.get_eager_grouped(),
             # get_object() reads one row: its order is moot (get() drops any ordering).
             one_row=self._is_detail(),
+            budget=self._early_budget(),
         )
 
     def _related_querysets(self) -> RelatedQuerysetGetter:
@@ -773,6 +774,19 @@ class EagerFieldsViewMixin:
             state.budget = RowBudget(limit) if limit is not None and chosen else None
             state.budgeted = True
         return state.budget
+
+    def _early_budget(self) -> RowBudget | None:
+        # The budget the plan counts from each query's rows (see drf_eager.early): only
+        # for DRF's own list(), whose every planned row is served (a page cut by a stock
+        # paginator, or every row). A detail is not: its object's permissions are checked
+        # after its queries, and a 400 must not tell a user who may not see the object
+        # how much it serves; the serializers count it.
+        if not _is_stock_list(self):
+            return None
+        paginator = getattr(self, "paginator", None)
+        if paginator is not None and not is_stock_paginator(paginator):
+            return None  # CursorPagination loads one row more than it serves
+        return self._row_budget()
 
     def _verify_fast_list(self, data: list[Any], paginated: bool) -> None:
         # Render the same rows by the DRF path (the planned queryset, paged by a copy of
