@@ -58,6 +58,7 @@ from ..parsing import format_tree
 from ..schema import SerializerSchema, get_schema
 from ..settings import eager_settings
 from ..tree import resolve as resolve_tree
+from ..validation import HOOK_ERRORS
 from ..views import EagerFieldsViewMixin
 
 __all__ = [
@@ -111,7 +112,7 @@ def _serializer_class(view_class: Any, callback: Any, method_action: str | None)
     view.args = ()
     try:
         return view.get_serializer_class()  # type: ignore[no-any-return]
-    except Exception:  # the view needs a real request: use its declaration
+    except HOOK_ERRORS:  # the view needs a real request: use its declaration
         return view_class.serializer_class  # type: ignore[no-any-return]
 
 
@@ -252,7 +253,10 @@ def run_request(
             render = getattr(response, "render", None)
             if callable(render):
                 render()
-        except Exception as exc:  # a bug in the view: show it rather than a blank 500
+        except Exception as exc:
+            # Deliberately any exception: the explorer is a debugging tool that runs the
+            # developer's own view, and a bug there is what it must show (with the SQL
+            # sent so far), where Django would answer a blank 500 to its page's fetch().
             return {
                 "error": f"{type(exc).__name__}: {exc}",
                 "traceback": traceback.format_exc(),
