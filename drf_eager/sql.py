@@ -473,7 +473,7 @@ class _Statement:
     ) -> tuple[str, list[Any]]:
         """The SQL of `queryset`'s rows, Django's own (filters, JOINs, ordering, slice),
         selecting the level's columns as _eager_c<i>."""
-        columns = {
+        columns: dict[str, Any] = {
             f"_eager_c{index}": F(lookup) for index, lookup in enumerate(level.query.lookups)
         }
         if self.vendor == "mysql":
@@ -675,7 +675,7 @@ class SQLResponse:
             return
         yield b"["
         separator = ""
-        with connections[self.db].chunked_cursor() as cursor:
+        with _streaming_cursor(connections[self.db]) as cursor:
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(chunk):
                 text = separator + ",".join(row[0] for row in rows)
@@ -720,6 +720,22 @@ def _check_mariadb(connection: Any, queryset: QuerySet[Any]) -> None:
     if queryset.query.distinct:
         # Each row is numbered in the queryset's order: DISTINCT keeps them all.
         raise SQLRenderUnavailable("A distinct queryset on MariaDB.")
+
+
+def _streaming_cursor(connection: Any) -> Any:
+    """A cursor that reads the rows as they are fetched: Django's chunked cursor (a
+    server-side cursor on PostgreSQL), or on MariaDB the driver's unbuffered cursor
+    (Django's reads the whole result into memory on execute())."""
+    if connection.vendor != "mysql":
+        return connection.chunked_cursor()
+    from django.db.backends.mysql.base import CursorWrapper
+    # mysqlclient's, or PyMySQL's installed as MySQLdb (both have SSCursor).
+    from MySQLdb.cursors import SSCursor  # type: ignore[import-untyped]
+
+    connection.ensure_connection()
+    # Wrapped as Django wraps its own (its error classes, execute wrappers, the queries
+    # DEBUG logs): what connection.cursor() does with create_cursor()'s cursor.
+    return connection._prepare_cursor(CursorWrapper(connection.connection.cursor(SSCursor)))
 
 
 def _sliced(query: FastQuery, rows: slice) -> FastQuery:
