@@ -42,7 +42,7 @@ def configure(db: str) -> None:
             "USER": "postgres",
             "HOST": "127.0.0.1",
             "PORT": 5432,
-            "TEST": {"NAME": "test_drf_eager_bench"},
+            "TEST": {"NAME": os.environ.get("BENCH_DB_NAME", "test_drf_eager_bench")},
         },
         "mariadb": {
             "ENGINE": "django.db.backends.mysql",
@@ -51,7 +51,10 @@ def configure(db: str) -> None:
             "HOST": "127.0.0.1",
             "PORT": 3306,
             "OPTIONS": {"charset": "utf8mb4"},
-            "TEST": {"NAME": "test_drf_eager_bench", "CHARSET": "utf8mb4"},
+            "TEST": {
+                "NAME": os.environ.get("BENCH_DB_NAME", "test_drf_eager_bench"),
+                "CHARSET": "utf8mb4",
+            },
         },
     }
     if db == "mariadb":  # PyMySQL stands in for mysqlclient (as in tests/settings.py)
@@ -385,7 +388,9 @@ def stream_peak(size: int) -> None:
     def fast_path():
         return len(plan.serialize(Customer.objects.all()))
 
-    for name, function in (("SQL render, streamed", streamed), ("fast path", fast_path)):
+    ways = [("SQL render, streamed", streamed), ("fast path", fast_path)]
+    # The fast path's peak grows with the list (its dicts): measured up to 10,000.
+    for name, function in ways if size <= 10_000 else ways[:1]:
         function()
         gc.collect()
         tracemalloc.start()
