@@ -729,6 +729,7 @@ def _streaming_cursor(connection: Any) -> Any:
     if connection.vendor != "mysql":
         return connection.chunked_cursor()
     from django.db.backends.mysql.base import CursorWrapper
+
     # mysqlclient's, or PyMySQL's installed as MySQLdb (both have SSCursor).
     from MySQLdb.cursors import SSCursor  # type: ignore[import-untyped]
 
