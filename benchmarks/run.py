@@ -42,9 +42,26 @@ def configure(db: str) -> None:
             "USER": "postgres",
             "HOST": "127.0.0.1",
             "PORT": 5432,
-            "TEST": {"NAME": "test_drf_eager_bench"},
+            "TEST": {"NAME": os.environ.get("BENCH_DB_NAME", "test_drf_eager_bench")},
+        },
+        "mariadb": {
+            "ENGINE": "django.db.backends.mysql",
+            "NAME": "test",
+            "USER": "root",
+            "HOST": "127.0.0.1",
+            "PORT": 3306,
+            "OPTIONS": {"charset": "utf8mb4"},
+            "TEST": {
+                "NAME": os.environ.get("BENCH_DB_NAME", "test_drf_eager_bench"),
+                "CHARSET": "utf8mb4",
+            },
         },
     }
+    if db == "mariadb":  # PyMySQL stands in for mysqlclient (as in tests/settings.py)
+        import pymysql
+
+        pymysql.version_info = (2, 2, 7, "final", 0)
+        pymysql.install_as_MySQLdb()
     settings.configure(
         INSTALLED_APPS=[
             "django.contrib.contenttypes",
@@ -71,19 +88,24 @@ def seed(customers: int) -> None:
     Customer.objects.all().delete()
     Country.objects.all().delete()
     countries = Country.objects.bulk_create(Country(name=f"country {i}") for i in range(20))
-    rows = Customer.objects.bulk_create(Customer(name=f"customer {i}") for i in range(customers))
+    rows = Customer.objects.bulk_create(
+        (Customer(name=f"customer {i}") for i in range(customers)), batch_size=10_000
+    )
     through = Customer.countries.through
     through.objects.bulk_create(
-        through(customer_id=c.pk, country_id=countries[(c.pk + k) % 20].pk)
-        for c in rows
-        for k in range(2)
+        (
+            through(customer_id=c.pk, country_id=countries[(c.pk + k) % 20].pk)
+            for c in rows
+            for k in range(2)
+        ),
+        batch_size=10_000,
     )
     articles = Article.objects.bulk_create(
         Article(code=f"A{i}", name=f"article {i}", price=1, customer=rows[i % customers])
         for i in range(max(customers // 2, 1))
     )
     start = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
-    Order.objects.bulk_create(
+    orders = (
         Order(
             code=f"O{c.pk}-{j}",
             created_at=start + datetime.timedelta(minutes=j),
@@ -93,6 +115,8 @@ def seed(customers: int) -> None:
         for c in rows
         for j in range(10)
     )
+    # In statements that fit in MariaDB's max_allowed_packet (16 MB) at 100,000 customers.
+    Order.objects.bulk_create(orders, batch_size=10_000)
 
 
 def variants(page=None):
@@ -185,6 +209,15 @@ def variants(page=None):
         query = compile_fast_plan(CustomerSerializer, shape).prepare(Customer.objects.all())
         return prepare_sql(query).render().encode()
 
+    def sql_stream():
+        # The same statement, sent as it is read (SQL_STREAM); the chunks are joined
+        # here for the check (see stream_peak() for its peak memory).
+        from drf_eager.sql import prepare_sql
+
+        shape = resolve_params(CustomerSerializer, fields=fields)
+        query = compile_fast_plan(CustomerSerializer, shape).prepare(Customer.objects.all())
+        return b"".join(prepare_sql(query).stream())
+
     def json_statement():
         # The floor of one statement: written by hand with the database's JSON functions
         # (their own spacing, not DRF's bytes: the document is the same).
@@ -208,6 +241,25 @@ def variants(page=None):
                 JOIN shop_customer_countries cc ON cc.country_id = k.id
                 WHERE cc.customer_id = c.id), '[]')
             ) ORDER BY c.id)::text FROM shop_customer c
+            """
+        elif connection.vendor == "mysql":
+            sql = """
+            SET STATEMENT group_concat_max_len = 4294967295 FOR
+            SELECT JSON_ARRAYAGG(JSON_OBJECT(
+              'name', c.name,
+              'orders', COALESCE((
+                SELECT JSON_EXTRACT(JSON_ARRAYAGG(JSON_OBJECT(
+                  'code', o.code,
+                  'created_at', CONCAT(REPLACE(CAST(o.created_at AS CHAR(19)), ' ', 'T'), 'Z'),
+                  'article', JSON_OBJECT('code', a.code)) ORDER BY o.id), '$')
+                FROM shop_order o JOIN shop_article a ON a.id = o.article_id
+                WHERE o.customer_id = c.id AND NOT o.deleted), JSON_ARRAY()),
+              'countries', COALESCE((
+                SELECT JSON_EXTRACT(JSON_ARRAYAGG(JSON_OBJECT('name', k.name) ORDER BY k.id), '$')
+                FROM shop_country k
+                JOIN shop_customer_countries cc ON cc.country_id = k.id
+                WHERE cc.customer_id = c.id), JSON_ARRAY())
+            ) ORDER BY c.id) FROM shop_customer c
             """
         else:
             sql = """
@@ -272,6 +324,7 @@ def variants(page=None):
         "drf_eager fast path + orjson": fast_path_orjson,
         "values() floor": values_floor,
         "drf_eager SQL render": sql_render,
+        "drf_eager SQL render, streamed": sql_stream,
         "one JSON statement by hand": json_statement,
     }
 
@@ -318,9 +371,50 @@ def timings(functions, repeat: int):
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def stream_peak(size: int) -> None:
+    """Print the peak memory (tracemalloc) of the SQL render streamed, its chunks
+    consumed as a server sends them, and of the fast path's data."""
+    from shop.models import Customer
+    from shop.serializers import CustomerSerializer
+
+    from drf_eager.fast import compile_fast_plan
+    from drf_eager.serializers import resolve_params
+    from drf_eager.sql import prepare_sql
+
+    shape = resolve_params(
+        CustomerSerializer, fields="name,orders(code,created_at,article.code),countries.name"
+    )
+    plan = compile_fast_plan(CustomerSerializer, shape)
+
+    def streamed():
+        sent = 0
+        for chunk in prepare_sql(plan.prepare(Customer.objects.all())).stream():
+            sent += len(chunk)
+        return sent
+
+    def fast_path():
+        return len(plan.serialize(Customer.objects.all()))
+
+    ways = [("SQL render, streamed", streamed), ("fast path", fast_path)]
+    # The fast path's peak grows with the list (its dicts): measured up to 10,000.
+    for name, function in ways if size <= 10_000 else ways[:1]:
+        function()
+        gc.collect()
+        tracemalloc.start()
+        start = time.perf_counter()
+        result = function()
+        elapsed = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(
+            f"{size:,} customers, {name}: peak {peak / 1e6:,.1f} MB, "
+            f"{elapsed * 1000:,.0f} ms (traced), {result:,}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "mariadb"], default="sqlite")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument(
@@ -329,6 +423,17 @@ def main() -> None:
         default=1000,
         help="skip plain DRF (N+1 queries) above this many customers",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        help="run only these variants (names as in the table; the first is the reference)",
+    )
+    parser.add_argument(
+        "--stream-peak",
+        action="store_true",
+        help="only the peak memory of the SQL render streamed and of the fast path",
+    )
+    parser.add_argument("--no-pages", action="store_true", help="skip the page comparison")
     args = parser.parse_args()
     configure(args.db)
 
@@ -347,14 +452,20 @@ def main() -> None:
         )
         for size in args.sizes:
             seed(size)
+            if args.stream_peak:
+                stream_peak(size)
+                continue
             functions = {
                 name: function
                 for name, function in variants().items()
                 if not (name.startswith("plain") and size > args.plain_limit)
             }
-            from peers import peer_variants  # the peer libraries installed (benchmarks/peers.py)
+            if args.only:
+                functions = {name: functions[name] for name in args.only}
+            else:
+                from peers import peer_variants  # the peer libraries (benchmarks/peers.py)
 
-            functions.update(peer_variants(functions["hand-tuned DRF"], normalize))
+                functions.update(peer_variants(functions["hand-tuned DRF"], normalize))
             checked = {name: check(function) for name, function in functions.items()}
             reference = next(iter(checked.values()))[0]
             for name, (result, _, _) in checked.items():
@@ -363,8 +474,8 @@ def main() -> None:
             rows = [
                 (name, checked[name][1], medians[name], checked[name][2]) for name in functions
             ]
-            tuned = next(r[2] for r in rows if r[0] == "hand-tuned DRF")
-            floor = next(r[2] for r in rows if r[0] == "values() floor")
+            tuned = medians.get("hand-tuned DRF", rows[0][2])
+            floor = medians.get("values() floor", rows[0][2])
             print(f"\n## {size} customers × 10 orders\n")
             print("| way | queries | median | × hand-tuned | × floor | peak memory |")
             print("|---|---:|---:|---:|---:|---:|")
@@ -373,10 +484,17 @@ def main() -> None:
                     f"| {name} | {queries} | {median * 1000:,.1f} ms | {median / tuned:.2f} | "
                     f"{median / floor:.1f} | {peak / 1e6:,.1f} MB |"
                 )
-            planned = medians["drf_eager"]
             print()
+            if "drf_eager SQL render" in medians:
+                render = medians["drf_eager SQL render"]
+                for other in ("drf_eager fast path", "one JSON statement by hand"):
+                    if other in medians:
+                        print(f"SQL render: {render / medians[other]:.2f} × {other}")
             for name in (n for n in functions if n.startswith("drf_eager grouped")):
+                planned = medians["drf_eager"]
                 print(f"{name}: {medians[name] / planned:.2f} × drf_eager (its prefetch plan)")
+            if args.no_pages:
+                continue
             # A page of 20 customers in the middle, as a paginator slices the queryset.
             middle = size // 2
             functions = variants(page=slice(middle, middle + 20))

@@ -41,7 +41,8 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FieldError
 from django.db import NotSupportedError, connections, models
 from django.db.models import F, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import RawSQL, Window
+from django.db.models.functions import RowNumber
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
@@ -73,7 +74,16 @@ _ISO_8601 = "iso-8601"  # rest_framework.settings.ISO_8601 (the stubs leave it o
 __all__ = ["SQLList", "SQLRenderUnavailable", "SQLResponse", "prepare_sql", "sql_refusal"]
 
 #: The databases the SQL render writes statements for.
-VENDORS = ("postgresql", "sqlite")
+VENDORS = ("mysql", "postgresql", "sqlite")
+
+#: MariaDB's JSON_QUOTE() writes the escapes of these control characters with capital
+#: hex digits ('\\u001B'); Python's json writes small ones. A string holding one of them
+#: (rare) is escaped by hand; see _Statement.quote().
+_CONTROL_ESCAPES = [
+    ("\\", "\\\\"),
+    ('"', '\\"'),
+    *((chr(code), json.dumps(chr(code))[1:-1]) for code in range(32)),
+]
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
@@ -168,7 +178,7 @@ def _encoding(
         # The choice of `str(value)`, which for string keys is the value itself.
         return TEXT
     if kind is models.DecimalField and representation is drf_fields.DecimalField.to_representation:
-        if vendor != "postgresql":
+        if vendor == "sqlite":
             raise SQLRenderUnavailable(
                 f"{name}: a decimal on {vendor}, which does not store it as a decimal "
                 "(Django rounds what it reads in Python)."
@@ -182,7 +192,8 @@ def _encoding(
             or drf_field.max_digits != column.max_digits  # type: ignore[attr-defined]
         ):
             # At the column's own scale, quantize() rounds nothing: PostgreSQL's text of
-            # the numeric is DRF's f'{quantized:f}' ('12.30', never an exponent).
+            # the numeric, and MariaDB's of the DECIMAL, is DRF's f'{quantized:f}'
+            # ('12.30', never an exponent).
             raise SQLRenderUnavailable(
                 f"{name}: a DecimalField not rendered as a string at the column's own "
                 "scale and precision."
@@ -267,9 +278,7 @@ def _compile_node(plan: FastPlan, vendor: str, level: _Level, node: _Node, path:
 def _compile(plan: FastPlan, vendor: str) -> _Compiled | str:
     if vendor not in VENDORS:
         return (
-            f"The SQL render writes statements for PostgreSQL and SQLite, not {vendor} "
-            "(MariaDB refers to outer columns in no derived table, and truncates "
-            "GROUP_CONCAT() at group_concat_max_len)."
+            f"The SQL render writes statements for PostgreSQL, MariaDB and SQLite, not {vendor}."
         )
     try:
         root = _compile_level(plan, vendor, plan.root, "")
@@ -308,6 +317,12 @@ class _Statement:
         self.aliases = 0
         self.ops = connections[query.queryset.db].ops
 
+    def literal(self, text: str) -> str:
+        """`text` as an SQL string literal (MariaDB reads a backslash as an escape)."""
+        if self.vendor == "mysql":
+            text = text.replace("\\", "\\\\")
+        return _literal(text)
+
     def alias(self) -> str:
         self.aliases += 1
         return self.ops.quote_name(f"eager_t{self.aliases}")
@@ -317,6 +332,8 @@ class _Statement:
     def value(self, encoding: str, ref: str) -> tuple[str, list[Any]]:
         """The JSON text of the column `ref` (not null) with `encoding`."""
         postgres = self.vendor == "postgresql"
+        if self.vendor == "mysql":
+            return self.mariadb_value(encoding, ref)
         if encoding == TEXT:
             return (f"to_json({ref}::text)::text" if postgres else f"json_quote({ref})"), []
         if encoding == INTEGER:
@@ -333,6 +350,40 @@ class _Statement:
             return f"json_quote({ref})", []
         assert encoding == DATETIME
         return self.datetime(ref)
+
+    def mariadb_value(self, encoding: str, ref: str) -> tuple[str, list[Any]]:
+        if encoding == TEXT:
+            return self.quote(ref), []
+        if encoding == INTEGER:
+            return f"CAST({ref} AS CHAR)", []
+        if encoding == BOOLEAN:
+            return f"CASE WHEN {ref} THEN 'true' ELSE 'false' END", []
+        if encoding in (DECIMAL, DATE):  # DECIMAL keeps the column's scale: '12.30'
+            return f"CONCAT('\"', CAST({ref} AS CHAR), '\"')", []
+        assert encoding == DATETIME
+        # Django stores the UTC (or naive) datetime; DATETIME(6) as text always has six
+        # digits of microseconds ('2024-05-01 10:00:00.000000'). The time zone is UTC
+        # (SQLResponse refuses others: MariaDB's time zone tables are often empty).
+        zone = "Z" if settings.USE_TZ else ""
+        return (
+            f"CONCAT('\"', REPLACE(REPLACE(CAST({ref} AS CHAR), ' ', 'T'), '.000000', ''), "
+            f"'{zone}\"')"
+        ), []
+
+    def quote(self, ref: str) -> str:
+        """MariaDB: the JSON string of the text column `ref`, as Python's json writes it.
+        JSON_QUOTE() writes the escapes of some control characters with capital hex
+        digits; a string holding a control character is escaped by hand instead."""
+        escaped = ref
+        for char, escape in _CONTROL_ESCAPES:
+            escaped = f"REPLACE({escaped}, {self.char(char)}, {self.literal(escape)})"
+        return (
+            f"CASE WHEN {ref} REGEXP '[[:cntrl:]]' THEN CONCAT('\"', {escaped}, '\"') "
+            f"ELSE JSON_QUOTE({ref}) END"
+        )
+
+    def char(self, char: str) -> str:
+        return f"CHAR({ord(char)} USING utf8mb4)" if ord(char) < 32 else self.literal(char)
 
     def datetime(self, ref: str) -> tuple[str, list[Any]]:
         # DRF: the value in the current time zone, isoformat() (microseconds only when
@@ -382,7 +433,7 @@ class _Statement:
             value = self.query._env[node.slot]
             if node.conv is not None:
                 value = self.query._env[node.conv](value)
-            return _literal(_render_value(value)), []
+            return self.literal(_render_value(value)), []
         if isinstance(node, _If):
             absent, absent_params = self.node(level, node.absent, table)
             present, present_params = self.node(level, node.present, table)
@@ -397,9 +448,9 @@ class _Statement:
             for index, (key, value) in enumerate(node.entries):
                 sql, value_params = self.node(level, value, table)
                 prefix = ("{" if index == 0 else ",") + _json_key(key) + ":"
-                parts += [_literal(prefix), sql]
+                parts += [self.literal(prefix), sql]
                 object_params += value_params
-            parts.append(_literal("}" if node.entries else "{}"))
+            parts.append(self.literal("}" if node.entries else "{}"))
             return self.concat(parts), object_params
         if isinstance(node, _Related):
             relation = level.query.relations[node.group]
@@ -408,6 +459,8 @@ class _Statement:
         raise SQLRenderUnavailable(f"Unexpected node {node!r}.")  # pragma: no cover
 
     def concat(self, parts: list[str]) -> str:
+        if self.vendor == "mysql":  # || is OR there
+            return "CONCAT(" + ", ".join(parts) + ")"
         return "(" + " || ".join(parts) + ")"
 
     def column(self, table: str, col: int) -> str:
@@ -415,12 +468,20 @@ class _Statement:
 
     # Queries
 
-    def rows(self, level: _Level, queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
+    def rows(
+        self, level: _Level, queryset: QuerySet[Any], key: str | None = None
+    ) -> tuple[str, list[Any]]:
         """The SQL of `queryset`'s rows, Django's own (filters, JOINs, ordering, slice),
         selecting the level's columns as _eager_c<i>."""
-        columns = {
+        columns: dict[str, Any] = {
             f"_eager_c{index}": F(lookup) for index, lookup in enumerate(level.query.lookups)
         }
+        if self.vendor == "mysql":
+            # MariaDB reads a derived table in no particular order (it drops its ORDER
+            # BY): each row carries its number in the queryset's order.
+            columns[_ROW_NUMBER] = Window(RowNumber(), order_by=_ordering(queryset) or None)
+            if key is not None:
+                columns[_KEY] = F(key)
         # EmptyResultSet (a filter Django knows matches nothing) is the caller's.
         sql, params = queryset.values(**columns).query.sql_with_params()
         return sql, list(params)
@@ -429,6 +490,8 @@ class _Statement:
         self, relation: _Relation, level: _Level, parent_key: str, many: bool
     ) -> tuple[str, list[Any]]:
         queryset = self.query._querysets[id(relation)]
+        if self.vendor == "mysql":
+            return self.mariadb_related(relation, level, queryset, parent_key, many)
         # As the fast path (and Django's prefetch) filters them, by the parent's key:
         # here the parent row's key column.
         key_field = _column_field(relation.model, relation.query.lookups[relation.query.key])  # type: ignore[index]
@@ -462,13 +525,67 @@ class _Statement:
             item_params + inner_params
         )
 
+    def mariadb_related(
+        self,
+        relation: _Relation,
+        level: _Level,
+        queryset: QuerySet[Any],
+        parent_key: str,
+        many: bool,
+    ) -> tuple[str, list[Any]]:
+        # MariaDB lets no derived table refer to the outer query's columns: the derived
+        # table is the relation's rows for every parent, with the key each belongs to
+        # (as Django's prefetch reads it), and the subquery around it picks the
+        # parent's. GROUP_CONCAT() joins them in the queryset's order; the statement
+        # runs with no group_concat_max_len (see SQLResponse._write()).
+        table = self.alias()
+        try:
+            inner, inner_params = self.rows(level, queryset, relation.lookup)
+        except EmptyResultSet:
+            return ("'[]'" if many else "'null'"), []
+        item, item_params = self.node(level, level.query.node, table)
+        key = f"{table}.{self.ops.quote_name(_KEY)}"
+        if many:
+            number = f"{table}.{self.ops.quote_name(_ROW_NUMBER)}"
+            sql = (
+                f"COALESCE((SELECT CONCAT('[', GROUP_CONCAT({item} ORDER BY {number} "
+                f"SEPARATOR ','), ']') FROM ({inner}) {table} WHERE {key} = {parent_key}), "
+                "'[]')"
+            )
+        else:
+            sql = (
+                f"COALESCE((SELECT {item} FROM ({inner}) {table} WHERE {key} = "
+                f"{parent_key} LIMIT 1), 'null')"
+            )
+        return sql, item_params + inner_params
+
     def root(self) -> tuple[str, list[Any]]:
         level = _compiled(self.plan, self.vendor).root
         table = self.alias()
         item, item_params = self.node(level, level.query.node, table)
         inner, inner_params = self.rows(level, keep_row_order(self.query.queryset))
+        if self.vendor == "mysql":
+            number = f"{table}.{self.ops.quote_name(_ROW_NUMBER)}"
+            sql = f"SELECT {item} FROM ({inner}) {table} ORDER BY {number}"
+            return sql, item_params + inner_params
         # The root rows in the order of their query, as the related rows (see related()).
         return f"SELECT {item} FROM ({inner}) {table}", item_params + inner_params
+
+
+_ROW_NUMBER = "_eager_n"
+_KEY = "_eager_k"
+
+
+def _ordering(queryset: QuerySet[Any]) -> list[Any]:
+    """The ordering of `queryset`'s rows, as order_by() takes it."""
+    query = queryset.query
+    if query.extra_order_by or "?" in query.order_by:
+        raise SQLRenderUnavailable("An ordering MariaDB's statement cannot number rows by.")
+    if query.order_by:
+        return list(query.order_by)
+    if query.default_ordering:
+        return list(queryset.model._meta.ordering)
+    return []
 
 
 def _render_value(value: Any) -> str:
@@ -500,14 +617,24 @@ class SQLResponse:
                 raise SQLRenderUnavailable(
                     f"A datetime in the time zone {zone}: SQLite converts none."
                 )
+            if self.vendor == "mysql" and zone not in ("UTC", "Etc/UTC"):
+                # CONVERT_TZ() needs the server's time zone tables, often not loaded.
+                raise SQLRenderUnavailable(
+                    f"A datetime in the time zone {zone}: MariaDB's statement writes UTC only."
+                )
             tz = zone
         self.tz = tz
+        if self.vendor == "mysql":
+            _check_mariadb(connections[self.db], query.queryset)
         for relation in _relations(self.plan.root):
             queryset = query._querysets[id(relation)]
             if queryset.query.is_sliced:
                 # Django filters a sliced prefetch with a window function over the
                 # parents' keys, which one correlated subquery per parent is not.
                 raise SQLRenderUnavailable(f"'{relation.path}': a sliced Prefetch queryset.")
+            if self.vendor == "mysql" and queryset.query.distinct:
+                # Each row is numbered in the queryset's order: DISTINCT keeps them all.
+                raise SQLRenderUnavailable(f"'{relation.path}': a distinct queryset on MariaDB.")
             if queryset.db != self.db:
                 raise SQLRenderUnavailable(f"'{relation.path}': rows of another database.")
         # Written now, before any query: a queryset Django cannot write as a subquery of
@@ -531,7 +658,12 @@ class SQLResponse:
 
     def _write(self, rows: slice | None) -> tuple[str, list[Any]]:
         query = self.query if rows is None else _sliced(self.query, rows)
-        return _Statement(self.plan, query, self.vendor, self.tz).root()
+        sql, params = _Statement(self.plan, query, self.vendor, self.tz).root()
+        if self.vendor == "mysql":
+            # GROUP_CONCAT() cuts its text at group_concat_max_len (1 MB by default)
+            # with a warning only: lifted for this statement, not the connection's.
+            sql = f"SET STATEMENT group_concat_max_len = {2**32 - 1} FOR {sql}"
+        return sql, params
 
     def stream(self, chunk: int = 1000) -> Iterator[bytes]:
         """Run the statement and yield the list's JSON text as the rows are read, `chunk`
@@ -543,7 +675,7 @@ class SQLResponse:
             return
         yield b"["
         separator = ""
-        with connections[self.db].chunked_cursor() as cursor:
+        with _streaming_cursor(connections[self.db]) as cursor:
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(chunk):
                 text = separator + ",".join(row[0] for row in rows)
@@ -578,6 +710,33 @@ class SQLResponse:
         text = "[" + ",".join(texts) + "]"
         # What DRF's JSONRenderer does to the whole text (JavaScript's line terminators).
         return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _check_mariadb(connection: Any, queryset: QuerySet[Any]) -> None:
+    """Refuse what the MariaDB statement cannot write (raise SQLRenderUnavailable)."""
+    if not connection.mysql_is_mariadb or connection.mysql_version < (10, 3):
+        # SET STATEMENT (which lifts group_concat_max_len) is MariaDB's.
+        raise SQLRenderUnavailable("MySQL, or MariaDB before 10.3.")
+    if queryset.query.distinct:
+        # Each row is numbered in the queryset's order: DISTINCT keeps them all.
+        raise SQLRenderUnavailable("A distinct queryset on MariaDB.")
+
+
+def _streaming_cursor(connection: Any) -> Any:
+    """A cursor that reads the rows as they are fetched: Django's chunked cursor (a
+    server-side cursor on PostgreSQL), or on MariaDB the driver's unbuffered cursor
+    (Django's reads the whole result into memory on execute())."""
+    if connection.vendor != "mysql":
+        return connection.chunked_cursor()
+    from django.db.backends.mysql.base import CursorWrapper
+
+    # mysqlclient's, or PyMySQL's installed as MySQLdb (both have SSCursor).
+    from MySQLdb.cursors import SSCursor  # type: ignore[import-untyped]
+
+    connection.ensure_connection()
+    # Wrapped as Django wraps its own (its error classes, execute wrappers, the queries
+    # DEBUG logs): what connection.cursor() does with create_cursor()'s cursor.
+    return connection._prepare_cursor(CursorWrapper(connection.connection.cursor(SSCursor)))
 
 
 def _sliced(query: FastQuery, rows: slice) -> FastQuery:

@@ -39,6 +39,7 @@ pytestmark = pytest.mark.django_db
 SQL_ON = {"STRICT": True, "FAST_PATH": "verify", "SQL_RENDER": True}
 DRF_PATH = {"STRICT": True, "FAST_PATH": False}
 POSTGRES = connection.vendor == "postgresql"
+MARIADB = connection.vendor == "mysql"
 SUPPORTED = connection.vendor in sql.VENDORS
 
 
@@ -127,10 +128,10 @@ def test_what_the_examples_get(rendered):
     assert len(rendered) == 2
     assert len(queries) == 2
     assert response.json()["results"][0]["orders"][0]["created_at"].endswith("Z")
-    # Decimals are written by PostgreSQL only; SQLite stores them as floats.
+    # Decimals are written by PostgreSQL and MariaDB; SQLite stores them as floats.
     response, queries = both("/api/articles/?fields=code,price")
     assert len(queries) == 2  # the COUNT, and the statement or the fast path's query
-    if POSTGRES:
+    if POSTGRES or MARIADB:
         assert len(rendered) == 3
     else:
         assert len(rendered) == 2
@@ -183,6 +184,12 @@ def test_datetimes_in_the_current_time_zone(zone, rendered):
         shop.Order.objects.create(code="o", created_at=when, customer=customer, article=article)
     with timezone.override(ZoneInfo(zone)):
         response, queries = both("/api/orders/?fields=code,created_at")
+    if zone != "UTC" and MARIADB:
+        assert not rendered
+        assert decision(response) == (
+            f"A datetime in the time zone {zone}: MariaDB's statement writes UTC only."
+        )
+        return
     if zone != "UTC" and not POSTGRES:
         assert not rendered
         assert decision(response) == f"A datetime in the time zone {zone}: SQLite converts none."
@@ -192,7 +199,9 @@ def test_datetimes_in_the_current_time_zone(zone, rendered):
     assert len(set(created)) == 6
 
 
-@pytest.mark.skipif(not POSTGRES, reason="decimals are written by PostgreSQL only")
+@pytest.mark.skipif(
+    not (POSTGRES or MARIADB), reason="decimals are written by PostgreSQL and MariaDB only"
+)
 def test_decimals_as_drf_writes_them(rendered):
     customer = shop.Customer.objects.create(name="c")
     for price in ["0", "12.3", "-5.5", "999999.99", "0.01", "100"]:
@@ -281,8 +290,9 @@ def test_refusals_are_per_node_of_the_plan():
     plan = compile_fast_plan(CustomerSerializer, shape)
     assert sql.sql_refusal(plan, "postgresql") is None
     assert sql.sql_refusal(plan, "sqlite") is None
-    assert sql.sql_refusal(plan, "mysql").startswith(
-        "The SQL render writes statements for PostgreSQL and SQLite, not mysql"
+    assert sql.sql_refusal(plan, "mysql") is None
+    assert sql.sql_refusal(plan, "oracle") == (
+        "The SQL render writes statements for PostgreSQL, MariaDB and SQLite, not oracle."
     )
     shape = resolve_params(CustomerSerializer, extra="articles", fields="articles.price")
     plan = compile_fast_plan(CustomerSerializer, shape)
@@ -444,15 +454,37 @@ def test_each_encoding_writes_drfs_text():
     assert encoded(sql.TEXT, "%s", ["\x00x"[1:] + '"\\\n\x1f\x7fé😀']) == json.dumps(
         'x"\\\n\x1f\x7fé😀', ensure_ascii=False
     )
+    # Every control character (MariaDB's JSON_QUOTE() writes '\u001B' for Python's
+    # '\u001b'), and text that reads like such an escape.
+    for text in [
+        "".join(chr(code) for code in range(1, 33)),  # PostgreSQL's text holds no NUL
+        "\x0b\x1b",
+        "\\u001B \\\x1b \\",
+        "no control \\u000B",
+    ]:
+        assert encoded(sql.TEXT, "%s", [text]) == json.dumps(text, ensure_ascii=False), text
     if connection.vendor == "sqlite":
         # What int() makes of what SQLite stored in an integer column.
         for stored, expected in [(2.5, "2"), (-2.5, "-2"), (7, "7")]:
             assert encoded(sql.LOOSE_INTEGER, "%s", [stored]) == expected
     else:
         field = serializers.DecimalField(max_digits=8, decimal_places=2)
+        numeric = "decimal" if MARIADB else "numeric"
         for value in ["0.00", "-0.50", "123456.78"]:
-            written = encoded(sql.DECIMAL, "CAST(%s AS numeric(8, 2))", [Decimal(value)])
+            written = encoded(sql.DECIMAL, f"CAST(%s AS {numeric}(8, 2))", [Decimal(value)])
             assert written == drf(field, Decimal(value))
+    if MARIADB:
+        # Django stores the UTC datetime in a DATETIME(6); UTC only (see SQLResponse).
+        for moment in [
+            datetime.datetime(2024, 3, 31, 0, 59, 59, 5),
+            datetime.datetime(850, 6, 1, 0, 0),
+            datetime.datetime(2024, 3, 31, 0, 59, 59, 120000),
+        ]:
+            with timezone.override(datetime.timezone.utc):
+                aware = moment.replace(tzinfo=datetime.timezone.utc)
+                expected = drf(serializers.DateTimeField(), aware)
+            assert encoded(sql.DATETIME, "CAST(%s AS DATETIME(6))", [moment], tz="UTC") == expected
+    elif POSTGRES:
         moment = datetime.datetime(2024, 3, 31, 0, 59, 59, 5, tzinfo=datetime.timezone.utc)
         for zone in ["UTC", "Europe/Paris", "Asia/Kathmandu", "America/St_Johns"]:
             with timezone.override(ZoneInfo(zone)):
