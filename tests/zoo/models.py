@@ -64,8 +64,9 @@ class Song(models.Model):
         ordering = ["id"]
 
     @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any) -> Song:
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db: Any, field_names: Any, values: Any, **kwargs: Any) -> Song:
+        # **kwargs: Django 6.1 passes fetch_mode (RemovedInDjango2028Warning without it).
+        instance = super().from_db(db, field_names, values, **kwargs)
         if "title" in instance.__dict__:
             instance.title = instance.title.strip().title()
         return instance
