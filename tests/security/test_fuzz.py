@@ -33,19 +33,21 @@ import json
 import os
 import re
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.http import QueryDict
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import URLResolver, get_resolver, resolve
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
@@ -781,11 +783,27 @@ class Request:
         )
 
 
+#: The `prefetch: False` extras of the fuzzed serializers (tests/tenancy): loaded row by
+#: row, as declared. Strict mode reports those queries by design
+#: (planner/test_prefetch.py::TestStrictMode), and their count grows with the rows.
+ROW_BY_ROW = ("lazy_appointments",)
+
+
+def names_row_by_row(request: Request) -> bool:
+    sent = request.query + (request.body or b"").decode("utf-8", "replace")
+    return any(name in sent for name in ROW_BY_ROW)
+
+
 def send(data: FuzzData, request: Request) -> tuple[Any, list[str]]:
-    """Send `request`; return the response and the SQL it ran. Catches nothing."""
+    """Send `request`; return the response and the SQL it ran. Catches nothing. A
+    request naming a `prefetch: False` extra is sent with strict mode off."""
     api = data.clients[request.user]
     extra = {"QUERY_STRING": request.query, **request.meta}
-    with CaptureQueriesContext(connection) as queries:
+    lenient = override_settings(DRF_EAGER={**django_settings.DRF_EAGER, "STRICT": False})
+    with (
+        lenient if names_row_by_row(request) else nullcontext(),
+        CaptureQueriesContext(connection) as queries,
+    ):
         if request.body is None:
             response = api.generic(request.method, request.path, **extra)
         else:
@@ -1067,6 +1085,7 @@ def test_query_count_does_not_depend_on_the_number_of_rows(fuzz_data, draw):
     and the rows that were there are served the same."""
     endpoint = draw.draw(st.sampled_from(fuzz_data.endpoints), label="endpoint")
     request = draw.draw(valid_request(endpoint), label="request")
+    assume(not names_row_by_row(request))  # a query per row, as declared
     response, queries = send(fuzz_data, request)
     before = check_response(endpoint, request, response, queries)
     with transaction.atomic():
@@ -1078,7 +1097,11 @@ def test_query_count_does_not_depend_on_the_number_of_rows(fuzz_data, draw):
     if endpoint.open:
         assert response.status_code == 200, before
     assert more.status_code == response.status_code, after
-    assert len(more_queries) == len(queries), "\n".join(
+    # Never more queries with more rows. Fewer is Django's prefetch, not a shape's cost:
+    # it sends no query for a level with no parent rows, and a page of the new rows (a
+    # cursor page of the added books, whose featured author the filtered Prefetch does
+    # not find) may leave a level empty that the first page filled.
+    assert len(more_queries) <= len(queries), "\n".join(
         ["2 rows:", *queries, "5 rows:", *more_queries]
     )
     if response.status_code == 200 and not (_is_page(before) and before["next"]):
@@ -1227,3 +1250,14 @@ def test_a_shape_error_comes_before_the_filter_backends_queries(fuzz_data):
     assert response.status_code == 400
     assert list(response.json()) == ["extra"]
     assert queries == []
+
+
+def test_a_prefetch_false_extra_below_a_nested_list_is_served(fuzz_data):
+    """Found by test_random_get_bodies_never_give_a_5xx on MariaDB: strict mode reported the
+    row-by-row loads of `lazy_appointments` (a `prefetch: False` extra) as a 500; the
+    fuzzer sends a request naming such an extra with strict mode off (see send())."""
+    body = b'{"fields": {"patients": {"lazy_appointments": null}}}'
+    request = Request("GET", "/tenancy/doctors/", "page=0&extra=patients", body)
+    assert names_row_by_row(request)
+    response, _ = send(fuzz_data, request)
+    assert response.status_code == 200, response.content
