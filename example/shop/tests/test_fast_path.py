@@ -19,7 +19,7 @@ from rest_framework import generics
 from rest_framework.test import APIClient
 
 from drf_eager import fast
-from drf_eager.fast import FastQuery, compile_fast_plan, fast_plan_refusal
+from drf_eager.fast import compile_fast_plan, fast_plan_refusal
 from drf_eager.serializers import SHAPE_CONTEXT_KEY
 from drf_eager.shape import Shape
 from shop import serializers as shop_serializers
@@ -34,6 +34,7 @@ from tests.fast.test_differential import (
     render,
     shapes,
 )
+from tests.fast.test_views import served  # noqa: F401 - the fixture
 
 # The example requests, through the view's planned queryset -------------------------------
 
@@ -173,20 +174,6 @@ def test_generated_shapes_are_mostly_served():
 # The example requests, through the views (moved from tests/fast/test_views.py) ------------
 
 
-@pytest.fixture
-def served(monkeypatch):
-    """The number of responses the fast path built."""
-    calls = []
-    original = FastQuery.serialize
-
-    def serialize(self, rows=None):
-        calls.append(self.plan)
-        return original(self, rows)
-
-    monkeypatch.setattr(FastQuery, "serialize", serialize)
-    return calls
-
-
 def run_both(example):
     with override_settings(DRF_EAGER={"STRICT": True, "FAST_PATH": False}):
         drf = run(example)
@@ -204,7 +191,7 @@ def test_every_example_request_is_the_same_on_both_paths(example, db):
     assert fast["queries"] == drf["queries"] == example.queries, "\n".join(fast["sql"])
 
 
-def test_the_example_lists_are_served_by_the_fast_path(db, served):
+def test_the_example_lists_are_served_by_the_fast_path(db, served):  # noqa: F811
     seed(customers=5)
     by_url = {e.url: e for e in reversed(EXAMPLE_REQUESTS) if e.status == 200 and not e.body}
     for url in ("/api/customers/?extra=orders.article,countries", "/api/customers/"):
