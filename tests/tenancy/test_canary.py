@@ -147,3 +147,22 @@ def test_no_path_of_an_action_without_a_plan_serves_another_tenants_rows(admin_a
 @pytest.mark.parametrize("prefix", ["/tenancy/patients/", "/tenancy/grouped-patients/"])
 def test_no_path_of_a_write_response_serves_another_tenants_rows(admin_api, prefix):
     check_every_path(admin_api, detail_url(admin_api, prefix), PATIENT_PATHS[::5], method="patch")
+
+
+def test_no_path_written_by_the_sql_render_serves_another_tenants_rows(admin_api, monkeypatch):
+    """Issue 17 on issue 14's canary: the SQL render (drf_eager.sql) writes a list's JSON
+    from the same related querysets as the fast path, get_related_queryset() included."""
+    from drf_eager import sql
+    from tests.tenancy.views import PatientViewSet
+
+    monkeypatch.setattr(PatientViewSet, "eager_sql_render", True)
+    written = []
+    original = sql.SQLResponse.render
+
+    def render(self, *args, **kwargs):
+        written.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sql.SQLResponse, "render", render)
+    check_every_path(admin_api, "/tenancy/patients/", PATIENT_PATHS)
+    assert written  # the render wrote some of the lists, not only the fast path
