@@ -30,16 +30,20 @@ from typing import Any
 
 from django.db import models
 from django.db.models import QuerySet
-from django.db.models.fields.related_descriptors import (
-    ForwardManyToOneDescriptor,
-    ManyToManyDescriptor,
-    ReverseManyToOneDescriptor,
-    ReverseOneToOneDescriptor,
-)
 from django.db.models.query import ModelIterable
 
 from .exceptions import RowBudget
-from .sources import LOOKUP_SEP
+from .schema import model_attribute
+from .sources import (
+    FORWARD_FK,
+    FORWARD_ONE_TO_ONE,
+    LOOKUP_SEP,
+    PARENT_LINK,
+    REVERSE_FK,
+    REVERSE_ONE_TO_ONE,
+    relation_kind,
+    to_many,
+)
 from .verify import verifying
 
 __all__ = ["EarlyCount", "of_instances"]
@@ -52,19 +56,16 @@ def relation_keys(model: type[models.Model], name: str) -> Keys | None:
     """The keys Django's prefetcher of the relation `name` of `model` matches rows to
     parents by (its `instance_attr` and `rel_obj_attr`), or None for a relation whose
     key is not on the rows: many-to-many and generic relations."""
-    descriptor = getattr(model, name, None)
-    if isinstance(descriptor, ForwardManyToOneDescriptor):  # and forward one-to-one
-        field = descriptor.field
-        return field.get_local_related_value, field.get_foreign_related_value
-    if isinstance(descriptor, ReverseOneToOneDescriptor):
-        field = descriptor.related.field
+    kind = relation_kind(model, model_attribute(model, name))
+    if kind in (FORWARD_FK, FORWARD_ONE_TO_ONE, PARENT_LINK):
+        field = model._meta.get_field(name)
+        return field.get_local_related_value, field.get_foreign_related_value  # type: ignore[union-attr]
+    if kind == REVERSE_ONE_TO_ONE:
+        field = getattr(model, name).related.field
         return field.get_foreign_related_value, field.get_local_related_value
-    if (
-        isinstance(descriptor, ReverseManyToOneDescriptor)
-        and not isinstance(descriptor, ManyToManyDescriptor)
-        and descriptor.rel.field.many_to_one  # not a GenericRelation
-    ):
-        field = descriptor.rel.field
+    found = to_many(model, name) if kind == REVERSE_FK else None
+    if found is not None:
+        field = found.field
         return field.get_foreign_related_value, field.get_local_related_value
     return None
 
