@@ -64,7 +64,7 @@ from functools import lru_cache
 from inspect import getattr_static
 from typing import Any, cast
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Prefetch, Q, QuerySet, signals
@@ -99,6 +99,7 @@ from .sources import (
     RelatedQuerysetGetter,
     Source,
     Step,
+    back,
     base_queryset,
     default_related_queryset,
     existing_prefetches,
@@ -348,6 +349,9 @@ class _Compiler:
         self.loose_integers = loose_integers
         # Every model an instance of which the DRF path builds (see _check_model()).
         self.models: set[type[models.Model]] = set()
+        # (query, prefix, attribute) of a one-to-one's way back: the prefix of the row it
+        # leads back to (see join()).
+        self.same_rows: dict[tuple[int, str, str], Prefix] = {}
 
     # Serializers -------------------------------------------------------------------
 
@@ -471,7 +475,7 @@ class _Compiler:
             if presence is not None:
                 forward = attribute.local_field is not None
                 guards.append((presence, self.missing(field, path) if forward else _NONE))
-            prefix = prefix.join(attribute, model)
+            prefix = self.join(query, prefix, model, attribute)
             self.models.add(attribute.related_model)  # type: ignore[arg-type]
         if source.stop is not None:
             attr = source.attrs[len(source.through)]
@@ -480,6 +484,21 @@ class _Compiler:
                 f"relation of {source.stop.model.__name__}."
             )
         return prefix, source.model, guards
+
+    def join(
+        self, query: _Query, prefix: Prefix, model: type[models.Model], attribute: Attribute
+    ) -> Prefix:
+        """The prefix of the columns of the to-one `attribute` of `model` in `query`: a
+        JOIN, or the row it leads back to (an author's profile's author), which Django
+        puts in a one-to-one's cache, as the planner does (a JOIN would read it again)."""
+        origin = self.same_rows.get((id(query), prefix.query, attribute.name))
+        if origin is not None:
+            return origin
+        joined = prefix.join(attribute, model)
+        way_back = back(model, attribute)
+        if way_back is not None:
+            self.same_rows.setdefault((id(query), joined.query, way_back), prefix)
+        return joined
 
     def presence(
         self,
@@ -490,8 +509,10 @@ class _Compiler:
         path: str,
     ) -> int | None:
         """Return the column that is None when the to-one `attribute` is missing, or
-        None when it never is (a non-null foreign key)."""
+        None when it never is (a non-null foreign key, the way back to a row)."""
         _check_descriptor(model, attribute, path)
+        if (id(query), prefix.query, attribute.name) in self.same_rows:
+            return None
         if attribute.local_field is not None:  # forward: the foreign key column
             fk = model._meta.get_field(attribute.name)
             if not fk.db_constraint:  # type: ignore[union-attr]
@@ -767,7 +788,12 @@ class _Compiler:
         else:  # JOINed (prefetched for its computed fields, which are refused below)
             presence = self.presence(query, prefix, model, attribute, path)
             built = self.object(
-                query, prefix.join(attribute, model), related, field, path, node.serializer
+                query,
+                self.join(query, prefix, model, attribute),
+                related,
+                field,
+                path,
+                node.serializer,
             )
             if presence is not None:
                 built = _If(presence, _NONE, built)
@@ -1357,6 +1383,11 @@ class FastQuery:
         self.rows: QuerySet[Any] = keep_row_order(queryset).values_list(*plan.root.lookups)
         self._subquery: QuerySet[Any] | None = None
         self._budget = budget
+        # The rows each relation read, by what read them (see _read_key()): a relation
+        # served twice at one level (an author's books, and the books of the author of
+        # the author's profile, the same row) is read once, as the DRF path's prefetch
+        # finds it on the same instance.
+        self._read: dict[Any, list[tuple[Any, ...]]] = {}
 
     def serialize(self, rows: Iterable[tuple[Any, ...]] | None = None) -> list[dict[str, Any]]:
         """Return the list of dicts of `rows` (the root rows, as `rows` yields them: a
@@ -1367,6 +1398,7 @@ class FastQuery:
         before any dict is built.
         """
         self._subquery = None
+        self._read = {}
         if rows is None:
             rows = self.rows
             if not self.queryset.query.is_sliced:
@@ -1393,7 +1425,7 @@ class FastQuery:
         loaded = rows if isinstance(rows, list) else list(rows)
         by_key = {} if self._budget is None else self._spend(query, loaded, served)
         loads = [
-            self._load(relation, loaded, model, db, by_key.get(group))
+            self._load(query, relation, loaded, model, db, by_key.get(group))
             for group, relation in enumerate(query.relations)
         ]
         env = self._env
@@ -1440,6 +1472,7 @@ class FastQuery:
 
     def _load(
         self,
+        query: _Query,
         relation: _Relation,
         rows: list[tuple[Any, ...]],
         root_model: type[models.Model],
@@ -1460,6 +1493,10 @@ class FastQuery:
         db = read_database(queryset, hint)
         queryset = queryset.using(db)
         kind = relation.kind
+        read_key = self._read_key(query, relation, queryset, parent, db)
+        read = None if read_key is None else self._read.get(read_key)
+        if read is not None:  # the same relation of the same rows, read already
+            return self._run(relation.query, read, relation.model, db, served or {})
         if kind in (REVERSE_FK, MANY_TO_MANY):
             values: Any = list(keys)
             subquery = self._subquery if relation.by_subquery else None
@@ -1485,8 +1522,31 @@ class FastQuery:
         if kind in (REVERSE_FK, MANY_TO_MANY, GENERIC):
             # The served columns alone may be read in another order (see keep_row_order).
             queryset = keep_row_order(queryset)
-        child_rows = queryset.values_list(*relation.query.lookups)
+        child_rows = list(queryset.values_list(*relation.query.lookups))
+        if read_key is not None:
+            self._read[read_key] = child_rows
         return self._run(relation.query, child_rows, relation.model, db, served or {})
+
+    def _read_key(
+        self, query: _Query, relation: _Relation, queryset: QuerySet[Any], parent: Any, db: str
+    ) -> Any:
+        # What the rows of `relation` are read by: the parent rows (the query and its
+        # key column) and the relation's queryset, its statement but for the keys.
+        try:
+            sql = queryset.values_list(*relation.query.lookups).query.get_compiler(db).as_sql()
+            key = (
+                id(query),
+                relation.parent_col,
+                db,
+                parent,
+                relation.kind,
+                relation.lookup,
+                *sql,
+            )
+            hash(key)
+        except (EmptyResultSet, TypeError):  # no statement, or parameters of no hash
+            return None
+        return key
 
 
 # Compilation and its cache ---------------------------------------------------------------
