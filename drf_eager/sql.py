@@ -45,6 +45,7 @@ from django.db.models.expressions import RawSQL, Window
 from django.db.models.functions import RowNumber
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
+from rest_framework.utils.serializer_helpers import ReturnList
 
 from .exceptions import RowBudget
 from .fast import (
@@ -801,17 +802,17 @@ class LazyRows:
         return []
 
 
-class SQLList(list[Any]):
+class SQLList(ReturnList[Any]):
     """What `serializer.data` is for a list the SQL render serves: its JSON text (`json`),
     which the response's renderer writes as it is (see PassThroughRenderer).
 
-    It is a list: code that reads it (a test, `finalize_response()`, middleware) gets the
-    list of dicts the text holds, parsed on the first read; the response is then rendered
-    from the list, with any change made to it.
+    It is DRF's ReturnList (with its `serializer`): code that reads it (a test,
+    `finalize_response()`, middleware) gets the list of dicts the text holds, parsed on the
+    first read; the response is then rendered from the list, with any change made to it.
     """
 
-    def __init__(self, text: str) -> None:
-        super().__init__()
+    def __init__(self, text: str, serializer: Any = None) -> None:
+        super().__init__(serializer=serializer)
         self.json = text
         self.read = False
 

@@ -746,6 +746,7 @@ class EagerFieldsViewMixin:
     def _sql_data(self, instance: Any, data: SQLList) -> FastList:
         self.eager_state.sql_text = data
         fast = FastList(instance, [])
+        data.serializer = fast  # type: ignore[assignment]  # as FastList's ReturnList
         fast.data = data  # the renderer puts the text there
         return fast
 

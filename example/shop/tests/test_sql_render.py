@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import pickle
 from decimal import Decimal
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework.utils.serializer_helpers import ReturnList
 
 from drf_eager import sql
 from drf_eager.fast import compile_fast_plan
@@ -344,7 +346,8 @@ def test_other_renderers_and_indents_get_the_fast_path(rendered):
 @pytest.mark.skipif(not SUPPORTED, reason="the SQL render does not write for this database")
 def test_it_is_opt_in(rendered, settings):
     seed(customers=3)
-    response = get("/api/customers/?fields=name")  # the suite's settings: off
+    with override_settings(DRF_EAGER={"STRICT": True, "FAST_PATH": "verify"}):
+        response = get("/api/customers/?fields=name")  # off unless asked for
     assert rendered == [] and decision(response) is None
     from shop.views import CustomerViewSet
 
@@ -386,7 +389,8 @@ def test_verify_mode_compares_the_bytes(monkeypatch):
 def test_the_row_budget_counts_its_objects(rendered):
     seed(customers=5)
     url = "/api/customers/?fields=name,countries.name"
-    data = get(url).json()["results"]
+    with override_settings(DRF_EAGER=DRF_PATH):
+        data = get(url).json()["results"]
     served = len(data) + sum(len(row["countries"]) for row in data)
     for limit, status in [(served, 200), (served - 1, 400)]:
         with override_settings(DRF_EAGER={**SQL_ON, "MAX_ROWS": limit}):
@@ -611,6 +615,12 @@ def test_code_reading_response_data_gets_the_list(rendered):
     results = response.renderer_context["view"].eager_state.sql_text
     assert isinstance(results, sql.SQLList) and results.read is False
     assert results == json.loads(text)["results"] and results.read is True
+    # DRF's ReturnList, with its serializer, and pickled as the list it holds.
+    assert isinstance(results, ReturnList) and results.serializer.many is True
+    with override_settings(DRF_EAGER=SQL_ON):
+        unread = get("/api/customers/?fields=name").renderer_context["view"].eager_state.sql_text
+    restored = pickle.loads(pickle.dumps(unread))
+    assert type(restored) is list and restored == results
 
 
 @pytest.mark.skipif(not SUPPORTED, reason="the SQL render does not write for this database")
