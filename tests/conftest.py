@@ -4,15 +4,59 @@ import json
 
 import pytest
 import rest_framework
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from rest_framework.test import APIClient
 
 from tests import models
 
 #: DRF's (major, minor), for tests of features of one DRF version.
 DRF_VERSION = tuple(int(part) for part in rest_framework.VERSION.split(".")[:2])
+
+#: Whether this run serves lists by the SQL render (`SQL_RENDER=1`, tests/settings.py):
+#: then a list it serves is one statement (after a paginator's COUNT), whatever its shape.
+SQL_RENDER = bool(settings.DRF_EAGER.get("SQL_RENDER"))
+
+
+#: Whether the SQL render serves DecimalFields on this database: SQLite stores no decimal
+#: (a Decimal column holds a float or a text), so there it leaves them to the fast path.
+DECIMALS_RENDERED = connection.vendor != "sqlite"
+
+
+def planned(queries: int, *, rendered: int) -> int:
+    """The exact number of queries of a request: `queries` as the plan runs them (DRF
+    path and fast path), `rendered` when the run has the SQL render on and it serves the
+    request's list."""
+    return rendered if SQL_RENDER else queries
+
+
+def rendered(response) -> bool:
+    """Whether the SQL render served the list of `response` (a SQL_RENDER=1 run)."""
+    context = getattr(response, "renderer_context", None) or {}
+    state = getattr(context.get("view"), "eager_state", None)
+    return state is not None and state.sql_text is not None
+
+
+def served_queries(response, queries: int) -> int:
+    """The exact number of queries of `response`: `queries`, or, where the SQL render
+    served its list, its one statement (after the paginator's COUNT)."""
+    if not rendered(response):
+        return queries
+    return 1 + (response.renderer_context["view"].paginator is not None)
+
+
+@pytest.fixture(autouse=True)
+def _plan_queries(request):
+    """A test marked `plan_queries` asserts on the queries of the queryset plan (their
+    SQL, their columns, which database runs each): it runs with the SQL render off."""
+    if SQL_RENDER and request.node.get_closest_marker("plan_queries") is not None:
+        overridden = {**settings.DRF_EAGER, "SQL_RENDER": False}
+        with override_settings(DRF_EAGER=overridden):
+            yield
+    else:
+        yield
 
 
 def build_library(authors: int) -> None:
@@ -72,7 +116,12 @@ class Client(APIClient):
                 response = self.generic(
                     "GET", url, json.dumps(body), content_type="application/json"
                 )
+        self.response = response
         return response.status_code, response.json(), [q["sql"] for q in queries]
+
+    def rendered(self) -> bool:
+        """Whether the SQL render served the list of the last get_json() (SQL_RENDER=1)."""
+        return rendered(self.response)
 
     def send(self, method, url, data):
         with CaptureQueriesContext(connection) as queries:

@@ -26,7 +26,7 @@ from drf_eager.contrib.explorer import (
 )
 from tests import models
 from tests import serializers as lib
-from tests.conftest import build_library
+from tests.conftest import build_library, planned
 
 pytestmark = pytest.mark.django_db
 
@@ -149,8 +149,7 @@ def test_run_a_list_on_the_fast_path(client, debug):
     url = "/paginated-books/?limit=2&fields=title,reviews.rating"
     data = get_json(client, "/eager-explorer/run/", url=url)
     assert data["status"] == 200
-    assert data["queries"] == 3
-    assert len(data["sql"]) == 3
+    assert data["queries"] == len(data["sql"]) == planned(3, rendered=2)
     assert data["sql"][0].startswith("SELECT COUNT(*)")
     assert data["shape"] == "title,reviews(rating)"
     assert data["plan"] == [
@@ -227,7 +226,7 @@ def test_run_as_the_user_of_the_page(client, debug):
     client.defaults["HTTP_AUTHORIZATION"] = f"Basic {token}"
     data = get_json(client, "/eager-explorer/run/", url=url)
     # Basic authentication reads the user: a query of the request's own, counted.
-    assert (data["status"], data["queries"]) == (200, 3)
+    assert (data["status"], data["queries"]) == (200, planned(3, rendered=2))
     assert "auth_user" in data["sql"][0]
     assert data["data"] == [
         {"name": "author0", "books": [{"title": "book0-0"}, {"title": "book0-1"}]}

@@ -6,8 +6,12 @@ from __future__ import annotations
 import pytest
 
 from tests import models
+from tests.conftest import DECIMALS_RENDERED, planned
 
 pytestmark = pytest.mark.django_db
+
+#: The SQL render serves a book's price (a decimal) on PostgreSQL and MariaDB; SQLite stores
+#: no decimal, so there a list serving it keeps the plan's queries.
 
 
 def first_book(data):
@@ -34,8 +38,8 @@ def test_extra_and_fields_dotted(api, library):
         "author": {"name": "author0", "publisher": {"name": "Penguin"}},
         "tags": [{"name": "tag0"}, {"name": "tag1"}],
     }
-    # Books JOIN authors JOIN publishers; one query for the tags.
-    assert len(queries) == 2
+    # Books JOIN authors JOIN publishers; one query for the tags. The SQL render: one.
+    assert len(queries) == planned(2, rendered=1)
 
 
 def test_detail(api, library):
@@ -82,7 +86,7 @@ def test_field_naming_an_extra_requests_it(api, library):
     status, data, queries = api.get_json("/books/?fields=title,tags.name")
     assert status == 200
     assert data[0] == {"title": "book0-0", "tags": [{"name": "tag0"}, {"name": "tag1"}]}
-    assert len(queries) == 2
+    assert len(queries) == planned(2, rendered=1)
 
 
 def test_fields_prunes_extras_so_they_are_not_loaded(api, library):
@@ -102,7 +106,7 @@ def test_partial_response_syntax(api, library):
         "author": {"name": "author0", "publisher": {"name": "Penguin"}},
         "reviews": [{"rating": 2}, {"rating": 5}],
     }
-    assert len(queries) == 2
+    assert len(queries) == planned(2, rendered=1)
 
 
 def test_slash_syntax(api, small_library):
@@ -135,7 +139,7 @@ def test_json_body(api, library):
             {"id": data[0]["tags"][1]["id"], "name": "tag1"},
         ],
     }
-    assert len(queries) == 2
+    assert len(queries) == planned(2, rendered=1)
 
 
 def test_view_defaults(api, library):
@@ -146,7 +150,7 @@ def test_view_defaults(api, library):
         "author": {"name": "author0", "publisher": {"name": "Penguin"}},
         "tags": [{"name": "tag0"}, {"name": "tag1"}],
     }
-    assert len(queries) == 2
+    assert len(queries) == planned(2, rendered=1)
 
 
 def test_query_parameter_replaces_its_view_default_only(api, library):
@@ -168,8 +172,8 @@ def test_pagination_loads_only_the_page(api, library):
     assert status == 200
     assert data["count"] == 2 * library
     assert [book["title"] for book in data["results"]] == ["book0-1", "book1-0", "book1-1"]
-    # COUNT, the page, its tags.
-    assert len(queries) == 3
+    # COUNT, the page, its tags (the SQL render: COUNT, the page).
+    assert len(queries) == planned(3, rendered=2 if DECIMALS_RENDERED else 3)
 
 
 def test_user_queryset_is_kept(api, library):
@@ -178,7 +182,7 @@ def test_user_queryset_is_kept(api, library):
     assert [a["name"] for a in data] == [f"author{i}" for i in reversed(range(library))]
     assert data[-1]["books"] == [{"title": "book0-0"}, {"title": "book0-1"}]
     # The view's own prefetch_related("books") is merged with the plan's, not repeated.
-    assert len(queries) == 2
+    assert len(queries) == planned(2, rendered=1)
 
 
 def test_api_view(api, small_library):
@@ -353,7 +357,8 @@ def test_with_debug_on_the_response_tells_its_query_count(api, small_library, se
     settings.DEBUG = True
     response = api.get("/books/?extra=tags,author")
     assert response.status_code == 200
-    assert response["X-Eager-Queries"] == "2"  # books with authors JOINed, tags
+    # Books with authors JOINed, tags (the SQL render: one statement).
+    assert response["X-Eager-Queries"] == str(planned(2, rendered=1 if DECIMALS_RENDERED else 2))
     response = api.get("/books/?extra=nope")
     assert (response.status_code, response["X-Eager-Queries"]) == (400, "0")
     settings.DEBUG = False

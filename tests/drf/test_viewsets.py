@@ -7,8 +7,12 @@ from __future__ import annotations
 import pytest
 
 from tests import models, urls_library
+from tests.conftest import DECIMALS_RENDERED, planned
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+
+#: The SQL render serves a book's price (a decimal) on PostgreSQL and MariaDB; SQLite stores
+#: no decimal, so there a list serving it keeps the plan's queries.
 
 urlpatterns = urls_library.viewsets_urlpatterns
 
@@ -58,7 +62,7 @@ def test_a_query_parameter_replaces_the_action_default(api, library):
     assert status == 200
     authors = models.Author.objects.order_by("id")
     assert data == [author_row(a, books=books_of(a)) for a in authors]
-    assert len(queries) == 2
+    assert len(queries) == planned(2, rendered=1 if DECIMALS_RENDERED else 2)
 
     # `fields` prunes the default extra: the publisher is not even JOINed.
     status, data, queries = api.get_json("/action-authors/?fields=name")
@@ -174,7 +178,7 @@ def test_expand_and_omit(api, library):
         }
         for author in models.Author.objects.order_by("id")
     ]
-    assert len(queries) == 3
+    assert len(queries) == planned(3, rendered=1)
 
 
 def test_fields_keeps_its_name_and_requests_extras(api, library):
@@ -184,7 +188,7 @@ def test_fields_keeps_its_name_and_requests_extras(api, library):
         {"name": a.name, "books": [{"title": b.title} for b in a.books.order_by("id")]}
         for a in models.Author.objects.order_by("id")
     ]
-    assert len(queries) == 2
+    assert len(queries) == planned(2, rendered=1)
 
 
 def test_the_old_names_are_not_read(api, library):

@@ -30,6 +30,7 @@ def explain(*args: str) -> tuple[list[str], list[str]]:
     return lines[: start + 1] + lines[end:], lines[start + 1 : end]
 
 
+@pytest.mark.plan_queries
 def test_list_with_extras(small_library):
     url = "/books/?extra=author.publisher,tags&fields=title,author(name,publisher.name),tags.name"
     lines, sql = explain(url)
@@ -115,6 +116,7 @@ def test_paginated_list_counts_the_count_query_and_prints_the_response(small_lib
     }
 
 
+@pytest.mark.plan_queries
 def test_the_default_shape_of_a_view_with_defaults(small_library):
     lines, sql = explain("/book-defaults/")
     assert lines[:6] == [
@@ -129,6 +131,7 @@ def test_the_default_shape_of_a_view_with_defaults(small_library):
     assert len(sql) == 2
 
 
+@pytest.mark.plan_queries
 def test_a_query_count_that_does_not_depend_on_the_rows(library):
     lines, sql = explain(
         "/authors/?extra=books.reviews,profile&fields=name,profile.bio,books(title,reviews.rating)"

@@ -41,8 +41,10 @@ def test_first_difference(fast_data, drf_data, found):
 
 
 @pytest.fixture
-def broken_fast_path(monkeypatch):
-    """The fast path serving a wrong name for the first row."""
+def broken_fast_path(monkeypatch, settings):
+    """The fast path serving a wrong name for the first row (the SQL render, which would
+    serve the list in a SQL_RENDER=1 run, off: it is verified by test_sql_render.py)."""
+    settings.DRF_EAGER = {**settings.DRF_EAGER, "SQL_RENDER": False}
     serialize = fast.FastQuery.serialize
 
     def wrong(self, rows=None):

@@ -14,6 +14,7 @@ from rest_framework.test import APIRequestFactory
 
 from drf_eager import EagerFieldsViewMixin
 from drf_eager.fast import FastQuery
+from drf_eager.sql import SQLResponse
 from tests import models, serializers
 from tests.security import test_fuzz
 from tests.security.test_fuzz import (
@@ -27,15 +28,22 @@ fuzz_data = test_fuzz.fuzz_data  # the fixture
 
 @pytest.fixture
 def served(monkeypatch):
-    """The number of responses the fast path built."""
+    """The number of responses the fast path built: from its values() rows, or from the
+    statement of the SQL render (a SQL_RENDER=1 run), which writes the same plan."""
     calls = []
     original = FastQuery.serialize
+    render = SQLResponse.render
 
     def serialize(self, rows=None):
         calls.append(self.plan)
         return original(self, rows)
 
+    def rendered(self, *args, **kwargs):
+        calls.append(self.query.plan)
+        return render(self, *args, **kwargs)
+
     monkeypatch.setattr(FastQuery, "serialize", serialize)
+    monkeypatch.setattr(SQLResponse, "render", rendered)
     return calls
 
 

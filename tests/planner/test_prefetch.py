@@ -80,7 +80,8 @@ def test_query_count_list(api, library, url, count):
     status, data, queries = api.get_json(url)
     assert status == 200, data
     assert len(data) > 0
-    assert len(queries) == count, "\n".join(queries)
+    # A list the SQL render serves (a SQL_RENDER=1 run) is one statement.
+    assert len(queries) == (1 if api.rendered() else count), "\n".join(queries)
 
 
 @pytest.mark.parametrize(
@@ -165,6 +166,7 @@ def test_generic_relation_and_inheritance_values(api, small_library):
     ]
 
 
+@pytest.mark.plan_queries
 class TestColumns:
     """`.only()`: the columns served, plus keys, and nothing else."""
 
@@ -358,7 +360,7 @@ def test_to_one_with_its_own_queryset_beside_a_join(api, library):
         "featured_author": {"name": "author0"},
     }
     assert data[2] == {"title": "book1-0", "author": {"name": "author1"}, "featured_author": None}
-    assert len(queries) == 2
+    assert len(queries) == (1 if api.rendered() else 2)
 
 
 # ------------------------------------------------------- relations back to their origin

@@ -372,6 +372,7 @@ def test_a_large_list_with_related_rows_on_another_database(path):
     assert sent == {"default": 1, "replica": 1}
 
 
+@pytest.mark.plan_queries
 @pytest.mark.parametrize(
     ("variant", "router"), [("replica", override_settings()), ("routed", ROUTED)]
 )

@@ -50,6 +50,8 @@ def built(monkeypatch):
     fast._compile.cache_clear()
 
 
+# The plan's level-by-level refusal (its queries, its builds), which the SQL render skips.
+@pytest.mark.plan_queries
 def test_the_budget_is_checked_before_building(api, db, built):
     build_practice(1000)
     status, data, queries = api.get_json("/tenancy/patients/?extra=doctor.patients")
@@ -58,6 +60,8 @@ def test_the_budget_is_checked_before_building(api, db, built):
     assert (status, data, len(queries), built) == (400, TOO_LARGE, 2, [])
 
 
+# The plan's level-by-level refusal (its queries, its builds), which the SQL render skips.
+@pytest.mark.plan_queries
 def test_no_query_runs_below_the_level_that_crossed_the_budget(api, db, built):
     build_practice(1000)
     status, data, queries = api.get_json(f"/tenancy/patients/{FOUR_LOOPS}")
@@ -75,6 +79,8 @@ def test_no_query_runs_below_the_level_that_crossed_the_budget(api, db, built):
     ]
 
 
+# The plan's level-by-level refusal (its queries, its builds), which the SQL render skips.
+@pytest.mark.plan_queries
 def test_within_the_budget_every_level_is_built(api, db, built):
     build_practice(100)  # 100 + 100 doctors + 100 x 100 patients: 10,200 objects
     status, data, queries = api.get_json("/tenancy/patients/?extra=doctor.patients")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import planned
 from tests.tenancy.conftest import PATIENTS, assert_no_canary
 
 VARIANTS = "id,checkups,latest_appointments,grouped_appointments,num_appointments,has_notes,tags"
@@ -37,14 +38,16 @@ def test_an_own_prefetch_queryset_is_scoped_by_the_view(api, tenancy, prefix, de
     request, served another tenant's appointments."""
     url = f"{prefix}{tenancy['patient0']}/" if detail else prefix
     status, data, queries = api.get_json(f"{url}?fields=id,latest_appointments(reason)")
-    assert (status, len(queries)) == (200, 2)
+    # The SQL render serves the fast path's list in one statement, the appointments in it.
+    rendered = 1 if (prefix, detail) == (PATIENTS[0], False) else 2
+    assert (status, len(queries)) == (200, planned(2, rendered=rendered))
     first = {"id": tenancy["patient0"], "latest_appointments": [{"reason": "checkup0"}]}
     assert data == (
         first
         if detail
         else [first, {"id": tenancy["patient1"], "latest_appointments": [{"reason": "checkup1"}]}]
     )
-    assert "IN (SELECT" in queries[1]
+    assert "IN (SELECT" in queries[-1]
 
 
 @pytest.mark.parametrize("prefix", PATIENTS)

@@ -11,3 +11,6 @@ def example_urls(settings):
     adds login, the explorer and drf-spectacular's views, which fix their schema class
     at first use (example/shop/tests/test_openapi.py generates that schema)."""
     settings.ROOT_URLCONF = "shop.urls"
+
+
+from tests.conftest import _plan_queries  # noqa: E402, F401 - the `plan_queries` marker

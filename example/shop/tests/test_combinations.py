@@ -2,7 +2,9 @@
 query count equals the formula — 1 for the page, 1 for the paginator's COUNT, plus 1 per
 to-many relation in the shape, and 1 per to-one relation whose shape has a computed
 field — for 30 customers. The formula is computed here
-from the models' metadata, independently of the planner."""
+from the models' metadata, independently of the planner. With the SQL render on, a list
+it serves is the COUNT and one statement; one it refuses (a decimal on SQLite, a datetime
+outside UTC, a sliced Prefetch, no fast plan...) follows the formula."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from drf_eager.schema import get_schema
 from drf_eager.shape import build_request, resolve
 from shop import serializers
 from shop.management.commands.seed_demo import seed
+from tests.conftest import planned
 
 ENDPOINTS = {
     "customers": serializers.CustomerSerializer,
@@ -92,6 +95,9 @@ def test_query_count_matches_the_formula(client, demo_data, endpoint, extra, db)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(f"/api/{endpoint}/?extra={extra}")
     assert response.status_code == 200, response.json()
+    # Which lists the render serves depends on the database: the view says whether it did.
+    if response.renderer_context["view"].eager_state.sql_text is not None:
+        expected = planned(expected, rendered=2)
     assert len(captured.captured_queries) == expected, "\n".join(
         q["sql"] for q in captured.captured_queries
     )
