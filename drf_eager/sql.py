@@ -703,7 +703,7 @@ class SQLResponse:
             if budget is not None:
                 budget.spend(sum(count_objects(text) for text in texts))
         else:
-            with connection.chunked_cursor() as cursor:
+            with _chunked_cursor(connection) as cursor:
                 cursor.execute(sql, params)
                 while chunk := [row[0] for row in cursor.fetchmany(100)]:
                     budget.spend(sum(count_objects(text) for text in chunk))
@@ -723,12 +723,21 @@ def _check_mariadb(connection: Any, queryset: QuerySet[Any]) -> None:
         raise SQLRenderUnavailable("A distinct queryset on MariaDB.")
 
 
+def _chunked_cursor(connection: Any) -> Any:
+    """Django's chunked cursor (a server-side cursor on PostgreSQL), unless the database's
+    DISABLE_SERVER_SIDE_CURSORS says none (a transaction-pooling PgBouncer), as
+    QuerySet.iterator() does."""
+    if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        return connection.cursor()
+    return connection.chunked_cursor()
+
+
 def _streaming_cursor(connection: Any) -> Any:
     """A cursor that reads the rows as they are fetched: Django's chunked cursor (a
     server-side cursor on PostgreSQL), or on MariaDB the driver's unbuffered cursor
     (Django's reads the whole result into memory on execute())."""
     if connection.vendor != "mysql":
-        return connection.chunked_cursor()
+        return _chunked_cursor(connection)
     from django.db.backends.mysql.base import CursorWrapper
 
     # mysqlclient's, or PyMySQL's installed as MySQLdb (both have SSCursor).

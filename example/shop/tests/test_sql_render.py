@@ -571,6 +571,32 @@ def test_an_unpaginated_list_is_streamed(rendered, monkeypatch):
 
 
 @pytest.mark.skipif(not SUPPORTED, reason="the SQL render does not write for this database")
+@pytest.mark.parametrize("disabled", [False, True])
+def test_server_side_cursors_follow_the_database_setting(rendered, monkeypatch, disabled):
+    """DISABLE_SERVER_SIDE_CURSORS (a transaction-pooling PgBouncer): the streamed list and
+    the list counted against a row budget are read by a plain cursor, as Django's
+    QuerySet.iterator() reads them."""
+    from tests.conftest import build_library
+
+    build_library(3)
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", disabled)
+    url = "/books/?extra=author,tags&fields=title,author.name,tags.name"
+    with override_settings(DRF_EAGER=DRF_PATH):
+        expected = get(url).content
+    declared = []
+    for settings_ in [STREAM, {**SQL_ON, "FAST_PATH": True, "MAX_ROWS": 1000}]:
+        with override_settings(DRF_EAGER=settings_), CaptureQueriesContext(connection) as sent:
+            response = get(url)
+            content = b"".join(response.streaming_content) if response.streaming else None
+        assert (content or response.content) == expected
+        assert response.streaming is (settings_ is STREAM)
+        declared += [query["sql"] for query in sent if query["sql"].startswith("DECLARE")]
+    assert len(rendered) == 1  # the budget's (a streamed list is not render()ed)
+    # PostgreSQL declares a server-side cursor for each, unless the setting says none.
+    assert len(declared) == (2 if POSTGRES and not disabled else 0)
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="the SQL render does not write for this database")
 def test_an_empty_list_is_streamed(rendered):
     with override_settings(DRF_EAGER=STREAM):
         response = APIClient().get("/books/?fields=title")
