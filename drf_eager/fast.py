@@ -260,6 +260,9 @@ class _Relation:
     through_table: str | None = None  # many-to-many
     content_type_field: str | None = None  # generic relation
     for_concrete_model: bool = True
+    # Another relation of the same query reads the same rows by the same parent key (see
+    # FastQuery._read): whether the statements are the same is seen per response.
+    twin: bool = False
 
 
 class _Env:
@@ -1493,7 +1496,7 @@ class FastQuery:
         db = read_database(queryset, hint)
         queryset = queryset.using(db)
         kind = relation.kind
-        read_key = self._read_key(query, relation, queryset, parent, db)
+        read_key = self._read_key(query, relation, queryset, parent, db) if relation.twin else None
         read = None if read_key is None else self._read.get(read_key)
         if read is not None:  # the same relation of the same rows, read already
             return self._run(relation.query, read, relation.model, db, served or {})
@@ -1564,6 +1567,7 @@ def _compile(serializer_class: type, shape: Shape, loose_integers: bool) -> Fast
         return f"{type(exc).__name__}: {exc}"
     for query in root.walk():
         _generate(query)
+        _find_twins(query)
     return FastPlan(
         serializer_class,
         shape,
@@ -1572,6 +1576,15 @@ def _compile(serializer_class: type, shape: Shape, loose_integers: bool) -> Fast
         frozenset(compiler.models),
         loose_integers,
     )
+
+
+def _find_twins(query: _Query) -> None:
+    seen: dict[Any, _Relation] = {}
+    for relation in query.relations:
+        key = (relation.parent_col, relation.model, relation.kind, relation.lookup)
+        first = seen.setdefault(key, relation)
+        if first is not relation:
+            first.twin = relation.twin = True
 
 
 def _is_sqlite(using: str | None) -> bool:
