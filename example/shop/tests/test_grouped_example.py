@@ -8,8 +8,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from shop.examples import DATETIMES
 from shop.management.commands.seed_demo import seed
 from shop.models import Customer, Order
+from tests.conftest import planned
 
 SHAPE = "name,orders(code,created_at,article.code)"
 
@@ -30,7 +32,10 @@ def test_the_same_document_as_the_prefetch(shop):
     grouped, grouped_queries = get("/api/customer-orders/")
     expected, queries = get("/api/customers/", fields=SHAPE)
     assert grouped["results"] == expected["results"]
-    assert (grouped_queries, queries) == (2, 3)
+    # The SQL render (a SQL_RENDER=1 run) serves the prefetch's list where it writes
+    # datetimes in the suite's time zone.
+    rendered = 2 if connection.vendor in DATETIMES else 3
+    assert (grouped_queries, queries) == (2, planned(3, rendered=rendered))
 
 
 def test_the_children_filter_keeps_every_customer(shop):
