@@ -260,8 +260,12 @@ class _Relation:
     through_table: str | None = None  # many-to-many
     content_type_field: str | None = None  # generic relation
     for_concrete_model: bool = True
-    # Another relation of the same query reads the same rows by the same parent key (see
-    # FastQuery._read): whether the statements are the same is seen per response.
+    # The attribute path of the relation from its query's rows ("profile__author__books"),
+    # whatever way back it takes: the instance cache the DRF path fills.
+    way: str = ""
+    # Another relation of the same query reads the same rows by the same parent key on
+    # another way (see FastQuery._read): whether the statements are the same is seen per
+    # response.
     twin: bool = False
 
 
@@ -494,10 +498,12 @@ class _Compiler:
         """The prefix of the columns of the to-one `attribute` of `model` in `query`: a
         JOIN, or the row it leads back to (an author's profile's author), which Django
         puts in a one-to-one's cache, as the planner does (a JOIN would read it again)."""
+        joined = prefix.join(attribute, model)
         origin = self.same_rows.get((id(query), prefix.query, attribute.name))
         if origin is not None:
-            return origin
-        joined = prefix.join(attribute, model)
+            # Its columns are the origin's; its attribute path, which names the instance
+            # caches (the root queryset's prefetch_related()), is its own.
+            return Prefix(origin.query, joined.attr, origin.trim)
         way_back = back(model, attribute)
         if way_back is not None:
             self.same_rows.setdefault((id(query), joined.query, way_back), prefix)
@@ -856,6 +862,7 @@ class _Compiler:
             lookup="",
             own=own_queryset,
             root_lookup=prefix.attr + attribute.name if query.is_root else None,
+            way=prefix.attr + attribute.name,
             filter=node.spec.filter,
             by_subquery=query.is_root and not prefix.query,
         )
@@ -928,6 +935,7 @@ class _Compiler:
             root_lookup=None,
             filter=None,
             by_subquery=False,
+            way=prefix.attr + attribute.name,
         )
         child.node = self.object(child, ROOT, related, field, path, node.serializer)
         query.relations.append(relation)
@@ -1390,7 +1398,7 @@ class FastQuery:
         # served twice at one level (an author's books, and the books of the author of
         # the author's profile, the same row) is read once, as the DRF path's prefetch
         # finds it on the same instance.
-        self._read: dict[Any, list[tuple[Any, ...]]] = {}
+        self._read: dict[Any, tuple[str, list[tuple[Any, ...]]]] = {}
 
     def serialize(self, rows: Iterable[tuple[Any, ...]] | None = None) -> list[dict[str, Any]]:
         """Return the list of dicts of `rows` (the root rows, as `rows` yields them: a
@@ -1498,8 +1506,8 @@ class FastQuery:
         kind = relation.kind
         read_key = self._read_key(query, relation, queryset, parent, db) if relation.twin else None
         read = None if read_key is None else self._read.get(read_key)
-        if read is not None:  # the same relation of the same rows, read already
-            return self._run(relation.query, read, relation.model, db, served or {})
+        if read is not None and read[0] != relation.way:  # read already, on another way
+            return self._run(relation.query, read[1], relation.model, db, served or {})
         if kind in (REVERSE_FK, MANY_TO_MANY):
             values: Any = list(keys)
             subquery = self._subquery if relation.by_subquery else None
@@ -1527,7 +1535,7 @@ class FastQuery:
             queryset = keep_row_order(queryset)
         child_rows = list(queryset.values_list(*relation.query.lookups))
         if read_key is not None:
-            self._read[read_key] = child_rows
+            self._read.setdefault(read_key, (relation.way, child_rows))
         return self._run(relation.query, child_rows, relation.model, db, served or {})
 
     def _read_key(
@@ -1579,12 +1587,17 @@ def _compile(serializer_class: type, shape: Shape, loose_integers: bool) -> Fast
 
 
 def _find_twins(query: _Query) -> None:
-    seen: dict[Any, _Relation] = {}
+    # The relations read by the same parent key on different ways: the same relation of
+    # the same instance on the DRF path (an author's books, and its profile's author's).
+    # Two on the same way are variants the DRF path reads apart (`tags(id)`, `tag_ids`).
+    groups: dict[Any, list[_Relation]] = {}
     for relation in query.relations:
         key = (relation.parent_col, relation.model, relation.kind, relation.lookup)
-        first = seen.setdefault(key, relation)
-        if first is not relation:
-            first.twin = relation.twin = True
+        groups.setdefault(key, []).append(relation)
+    for group in groups.values():
+        if len({relation.way for relation in group}) > 1:
+            for relation in group:
+                relation.twin = True
 
 
 def _is_sqlite(using: str | None) -> bool:

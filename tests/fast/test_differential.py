@@ -195,6 +195,8 @@ LIBRARY_CASES = [
     # A relation back to its origin below a to-one: the DRF path finds the author's books
     # prefetched on the same instance; the fast path reads the same statement once.
     (lib.AuthorSerializer, "extra=books,profile.author.books"),
+    # Two variants of one relation on the same way: read apart, as the DRF path reads them.
+    (lib.BookSerializer, "fields=tags(id),tag_ids"),
 ]
 
 
@@ -351,6 +353,22 @@ def test_the_root_querysets_prefetch_is_the_base_of_its_relation(library):
         # The same queryset planned, as the view's filter_queryset() returns it.
         planned = prefetch_queryset(queryset, get_schema(lib.AuthorSerializer), shape)
         assert_same(lib.AuthorSerializer, queryset, shape, fast_queryset=planned)
+
+
+def test_a_root_prefetch_through_a_way_back_is_the_base_of_its_relation(library):
+    """The root queryset's Prefetch of `profile__author__books` is the base of the books
+    served under the profile's author, though the author is the row itself."""
+    shape = shape_of(lib.AuthorSerializer, "extra=profile.author.books")
+    queryset = models.Author.objects.prefetch_related(
+        Prefetch(
+            "profile__author__books", queryset=models.Book.objects.filter(title__endswith="-0")
+        )
+    )
+    expected, count = drf_path(lib.AuthorSerializer, queryset, shape)
+    served, fast_count = fast_path(lib.AuthorSerializer, queryset, shape)
+    assert served == expected
+    assert b'"book0-0"' in served and b'"book0-1"' not in served
+    assert fast_count <= count
 
 
 def test_a_root_prefetch_the_shape_does_not_serve_is_not_run(library):
