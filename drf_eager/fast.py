@@ -263,6 +263,8 @@ class _Relation:
     # The attribute path of the relation from its query's rows ("profile__author__books"),
     # whatever way back it takes: the instance cache the DRF path fills.
     way: str = ""
+    # The same path, ways back taken out ("books"): where the DRF path's prefetch is.
+    instance: str = ""
     # Another relation of the same query reads the same rows by the same parent key on
     # another way (see FastQuery._read): whether the statements are the same is seen per
     # response.
@@ -503,7 +505,7 @@ class _Compiler:
         if origin is not None:
             # Its columns are the origin's; its attribute path, which names the instance
             # caches (the root queryset's prefetch_related()), is its own.
-            return Prefix(origin.query, joined.attr, origin.trim)
+            return Prefix(origin.query, joined.attr, origin.trim, origin.instance)
         way_back = back(model, attribute)
         if way_back is not None:
             self.same_rows.setdefault((id(query), joined.query, way_back), prefix)
@@ -863,6 +865,7 @@ class _Compiler:
             own=own_queryset,
             root_lookup=prefix.attr + attribute.name if query.is_root else None,
             way=prefix.attr + attribute.name,
+            instance=prefix.instance + attribute.name,
             filter=node.spec.filter,
             by_subquery=query.is_root and not prefix.query,
         )
@@ -936,6 +939,7 @@ class _Compiler:
             filter=None,
             by_subquery=False,
             way=prefix.attr + attribute.name,
+            instance=prefix.instance + attribute.name,
         )
         child.node = self.object(child, ROOT, related, field, path, node.serializer)
         query.relations.append(relation)
@@ -1246,6 +1250,9 @@ class FastPlan:
             for relation in query.relations:
                 querysets[id(relation)] = base = _base_queryset(relation, bases, getter)
                 self._check_database(base)
+                if relation.way != relation.instance and query.is_root:
+                    _check_way_back(relation, bases)
+            _check_twins(query, querysets)
         return FastQuery(self, queryset.prefetch_related(None), querysets, self.env(), budget)
 
     def _check_database(self, queryset: QuerySet[Any]) -> None:
@@ -1327,6 +1334,39 @@ def _base_queryset(
             )
     unprefetched: QuerySet[Any] = queryset.prefetch_related(None)
     return unprefetched
+
+
+def _check_way_back(relation: _Relation, bases: dict[str, Prefetch[str]]) -> None:
+    # The root queryset's own prefetch of a relation reached through a way back (or of
+    # the relation of the same instance) fills the one cache both ways read on the DRF
+    # path, with rows of its own queryset, first: served here from one way only.
+    for lookup in (relation.way, relation.instance):
+        if lookup in bases:
+            raise FastPathUnavailable(
+                f"'{relation.path}': the queryset's prefetch_related('{lookup}') fills the "
+                f"cache of '{relation.instance}', which a way back reaches."
+            )
+
+
+def _check_twins(query: _Query, querysets: dict[int, QuerySet[Any]]) -> None:
+    # Relations of one instance reached on different ways are one prefetch on the DRF path,
+    # with one queryset: the view's related querysets must not scope them apart.
+    groups: dict[str, set[Any]] = {}
+    for relation in query.relations:
+        if relation.twin:
+            try:
+                statement: Any = querysets[id(relation)].query.sql_with_params()
+                hash(statement)
+            except EmptyResultSet:
+                statement = None
+            except TypeError:  # parameters of no hash: told apart
+                statement = object()
+            groups.setdefault(relation.instance, set()).add(statement)
+    for instance, statements in groups.items():
+        if len(statements) > 1:
+            raise FastPathUnavailable(
+                f"'{instance}': the related querysets of the ways that reach it differ."
+            )
 
 
 def _no_rows() -> tuple[dict[Any, Any], None]:

@@ -225,6 +225,14 @@ class Prefix(NamedTuple):
     # Below a foreign key, for values(): (the foreign key's own lookup, the field it
     # points at). See lookup().
     trim: tuple[str, str] | None = None
+    # After a one-to-one's way back to a row (the fast path's), the attribute path of
+    # that row: the instance whose caches the DRF path fills, whichever way reaches it.
+    same: str | None = None
+
+    @property
+    def instance(self) -> str:
+        """The attribute path of the instance at this prefix, ways back taken out."""
+        return self.attr if self.same is None else self.same
 
     def join(self, attribute: Attribute, model: type[models.Model]) -> Prefix:
         """The prefix of the columns of the to-one `attribute` of `model`, JOINed."""
@@ -236,6 +244,7 @@ class Prefix(NamedTuple):
             self.query + attribute.lookup + LOOKUP_SEP,
             self.attr + attribute.name + LOOKUP_SEP,
             trim,
+            None if self.same is None else self.same + attribute.name + LOOKUP_SEP,
         )
 
     def lookup(self, name: str) -> str:

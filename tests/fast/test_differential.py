@@ -355,20 +355,36 @@ def test_the_root_querysets_prefetch_is_the_base_of_its_relation(library):
         assert_same(lib.AuthorSerializer, queryset, shape, fast_queryset=planned)
 
 
-def test_a_root_prefetch_through_a_way_back_is_the_base_of_its_relation(library):
-    """The root queryset's Prefetch of `profile__author__books` is the base of the books
-    served under the profile's author, though the author is the row itself."""
+def test_one_cache_reached_two_ways_is_left_to_the_drf_path(library):
+    """The profile's author is the author: on the DRF path `books` and
+    `profile.author.books` read one cache of one instance, which the root queryset's own
+    Prefetch of either fills, with one related queryset. The fast path, which reads each
+    way apart, refuses what would make them differ (the view serves the DRF path)."""
+    first_books = models.Book.objects.filter(title__endswith="-0")
     shape = shape_of(lib.AuthorSerializer, "extra=profile.author.books")
-    queryset = models.Author.objects.prefetch_related(
-        Prefetch(
-            "profile__author__books", queryset=models.Book.objects.filter(title__endswith="-0")
-        )
-    )
-    expected, count = drf_path(lib.AuthorSerializer, queryset, shape)
-    served, fast_count = fast_path(lib.AuthorSerializer, queryset, shape)
-    assert served == expected
-    assert b'"book0-0"' in served and b'"book0-1"' not in served
-    assert fast_count <= count
+    plan = compile_fast_plan(lib.AuthorSerializer, shape)
+    assert plan is not None
+    for lookup in ["profile__author__books", "books"]:
+        queryset = models.Author.objects.prefetch_related(Prefetch(lookup, queryset=first_books))
+        with pytest.raises(FastPathUnavailable, match="fills the cache of 'books'"):
+            plan.prepare(queryset)
+        expected, _ = drf_path(lib.AuthorSerializer, queryset, shape)
+        assert b'"book0-0"' in expected and b'"book0-1"' not in expected
+
+    def scoped(model, path):
+        return first_books if path == "profile.author.books" else model._default_manager.all()
+
+    both = shape_of(lib.AuthorSerializer, "extra=books,profile.author.books")
+    plan = compile_fast_plan(lib.AuthorSerializer, both)
+    assert plan is not None
+    with pytest.raises(FastPathUnavailable, match="related querysets of the ways"):
+        plan.prepare(models.Author.objects.all(), related_queryset=scoped)
+
+    def alike(model, path):
+        return first_books if model is models.Book else model._default_manager.all()
+
+    # Scoped alike, both ways are served, the same rows read once.
+    assert_same(lib.AuthorSerializer, models.Author.objects.all(), both, alike)
 
 
 def test_a_root_prefetch_the_shape_does_not_serve_is_not_run(library):
