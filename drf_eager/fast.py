@@ -1434,7 +1434,7 @@ class FastQuery:
         self.rows: QuerySet[Any] = keep_row_order(queryset).values_list(*plan.root.lookups)
         self._subquery: QuerySet[Any] | None = None
         self._budget = budget
-        # The rows each relation read, by what read them (see _read_key()): a relation
+        # The rows each twin relation read, by its instance and columns: a relation
         # served twice at one level (an author's books, and the books of the author of
         # the author's profile, the same row) is read once, as the DRF path's prefetch
         # finds it on the same instance.
@@ -1544,7 +1544,13 @@ class FastQuery:
         db = read_database(queryset, hint)
         queryset = queryset.using(db)
         kind = relation.kind
-        read_key = self._read_key(query, relation, queryset, parent, db) if relation.twin else None
+        # Twins read the same rows where they select the same columns: prepare() refused
+        # twins whose querysets differ (_check_twins()).
+        read_key = (
+            (id(query), relation.instance, db, tuple(relation.query.lookups))
+            if relation.twin
+            else None
+        )
         read = None if read_key is None else self._read.get(read_key)
         if read is not None and read[0] != relation.way:  # read already, on another way
             return self._run(relation.query, read[1], relation.model, db, served or {})
@@ -1577,27 +1583,6 @@ class FastQuery:
         if read_key is not None:
             self._read.setdefault(read_key, (relation.way, child_rows))
         return self._run(relation.query, child_rows, relation.model, db, served or {})
-
-    def _read_key(
-        self, query: _Query, relation: _Relation, queryset: QuerySet[Any], parent: Any, db: str
-    ) -> Any:
-        # What the rows of `relation` are read by: the parent rows (the query and its
-        # key column) and the relation's queryset, its statement but for the keys.
-        try:
-            sql = queryset.values_list(*relation.query.lookups).query.get_compiler(db).as_sql()
-            key = (
-                id(query),
-                relation.parent_col,
-                db,
-                parent,
-                relation.kind,
-                relation.lookup,
-                *sql,
-            )
-            hash(key)
-        except (EmptyResultSet, TypeError):  # no statement, or parameters of no hash
-            return None
-        return key
 
 
 # Compilation and its cache ---------------------------------------------------------------
