@@ -57,6 +57,8 @@ pytestmark = pytest.mark.django_db
         ("/categories/?extra=children.children", 3),
         # a to-one inside a prefetch is JOINed into the prefetch's query
         ("/authors/?extra=books.author", 2),
+        # the profile's author is the author: its books are the author's, read once
+        ("/authors/?extra=books,profile.author.books", 2),
         ("/tags/?extra=books.author.publisher", 2),
         # a to-many below a JOINed to-one
         ("/books/?extra=author.books", 2),
