@@ -8,10 +8,12 @@ back end of that same plan: it writes the tree as one SQL statement.
 - each level's rows are its queryset as the fast path runs it (the root queryset with the
   view's filters, ordering and pagination slice; each relation's base queryset as
   `_base_queryset()` chose it), compiled by Django, with the plan's columns selected
-  under aliases of ours and a `ROW_NUMBER()` over the queryset's own ordering;
+  under aliases of ours;
 - a to-one relation the plan JOINs is a JOIN of that query (the plan's `__` lookups);
 - a to-many relation is a correlated subquery: the relation's queryset filtered on the
-  parent's key column, its objects concatenated in its row order;
+  parent's key column, its objects concatenated in its row order (on MariaDB, where a
+  derived table cannot refer to the outer query, the queryset's own query selects the
+  aggregate; see _Statement.mariadb_related());
 - each object is the concatenation of its keys and values: the JSON functions of the
   databases write other bytes than DRF's renderer (PostgreSQL's `json_build_object()`
   writes `{"a" : 1}`), so only strings are quoted by the database (`to_json()`,
@@ -41,7 +43,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FieldError
 from django.db import NotSupportedError, connections, models
 from django.db.models import F, QuerySet
-from django.db.models.expressions import RawSQL, Window
+from django.db.models.expressions import Expression, OrderByList, RawSQL, Window
 from django.db.models.functions import RowNumber
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
@@ -534,10 +536,75 @@ class _Statement:
         parent_key: str,
         many: bool,
     ) -> tuple[str, list[Any]]:
-        # MariaDB lets no derived table refer to the outer query's columns: the derived
-        # table is the relation's rows for every parent, with the key each belongs to
-        # (as Django's prefetch reads it), and the subquery around it picks the
-        # parent's. GROUP_CONCAT() joins them in the queryset's order; the statement
+        # MariaDB lets no derived table refer to the outer query's columns, so the
+        # relation's queryset is not wrapped as on PostgreSQL and SQLite: its own query,
+        # filtered on the parent's key, selects the aggregate of its objects directly
+        # (the hand-written statement's form: one index lookup per parent). A queryset
+        # that groups its rows (an aggregate annotation, DISTINCT, a union) cannot take
+        # another aggregate: it is read as the relation's rows for every parent.
+        query = queryset.query
+        if (
+            query.combinator
+            or query.distinct
+            or query.group_by is not None
+            or any(
+                getattr(value, "contains_aggregate", False) for value in query.annotations.values()
+            )
+        ):
+            return self.mariadb_derived(relation, level, queryset, parent_key, many)
+        key_field = _column_field(relation.model, relation.query.lookups[relation.query.key])  # type: ignore[index]
+        queryset = queryset.filter(
+            **{relation.lookup: RawSQL(parent_key, (), output_field=key_field)}
+        )
+        # The level's columns are written where Django compiles them: its aliases are
+        # only known then (see _Aggregated).
+        marker = self.marker()
+        item, item_params = self.node(level, level.query.node, marker)
+        ordering = _ordering(queryset) if many else []
+        expression = _Aggregated(
+            item,
+            item_params,
+            marker,
+            [F(lookup) for lookup in level.query.lookups],
+            ordering,
+            many,
+        )
+        rows = queryset.order_by().values(**{_JSON: expression})
+        if not many:
+            rows = rows[:1]
+        inner = rows.query
+        # Aliases of its own, apart from any query it is nested in (a relation below
+        # refers to this one's columns by them).
+        inner.change_aliases(
+            {
+                alias: f"eager_a{self.aliases}_{index}"
+                for index, alias in enumerate(inner.alias_map)
+            }
+        )
+        self.aliases += 1
+        try:
+            sql, params = inner.sql_with_params()
+        except EmptyResultSet:  # no rows for any parent: queryset.none(), pk__in=[]
+            return ("'[]'" if many else "'null'"), []
+        if many:
+            return f"COALESCE(CONCAT('[', ({sql}), ']'), '[]')", list(params)
+        return f"COALESCE(({sql}), 'null')", list(params)
+
+    def marker(self) -> str:
+        self.aliases += 1
+        return f"\x00{self.aliases}\x00"
+
+    def mariadb_derived(
+        self,
+        relation: _Relation,
+        level: _Level,
+        queryset: QuerySet[Any],
+        parent_key: str,
+        many: bool,
+    ) -> tuple[str, list[Any]]:
+        # The derived table is the relation's rows for every parent, with the key each
+        # belongs to (as Django's prefetch reads it), and the subquery around it picks
+        # the parent's. GROUP_CONCAT() joins them in the queryset's order; the statement
         # runs with no group_concat_max_len (see SQLResponse._write()).
         table = self.alias()
         try:
@@ -575,6 +642,69 @@ class _Statement:
 
 _ROW_NUMBER = "_eager_n"
 _KEY = "_eager_k"
+_JSON = "_eager_j"
+_PLACEHOLDER = re.compile(r"%[%s]")
+
+
+class _Aggregated(Expression):
+    """MariaDB: the JSON text of a relation's objects, as an expression of its query.
+
+    `item` is the SQL of one object, written with `marker` for the table of the level's
+    columns (`<marker>.`_eager_c<i>``); they are the query's own columns, compiled with
+    it. Many: GROUP_CONCAT() of the items in the queryset's order (an aggregate Django
+    is not told of: the query has no GROUP BY, it aggregates all its rows).
+    """
+
+    contains_aggregate = False
+
+    def __init__(
+        self,
+        item: str,
+        item_params: list[Any],
+        marker: str,
+        columns: list[Any],
+        ordering: list[Any],
+        many: bool,
+    ) -> None:
+        super().__init__(output_field=models.TextField())
+        self.item = item
+        self.item_params = item_params
+        self.columns = columns
+        self.ordering = OrderByList(*ordering) if ordering else None
+        self.many = many
+        self.pattern = re.compile(re.escape(marker) + r"\.`_eager_c(\d+)`")
+
+    def get_source_expressions(self) -> list[Any]:
+        return [*self.columns, self.ordering]
+
+    def set_source_expressions(self, exprs: Any) -> None:
+        *self.columns, self.ordering = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        compiled = [compiler.compile(column) for column in self.columns]
+        parts: list[str] = []
+        params: list[Any] = []
+        remaining = list(self.item_params)
+        position = 0
+        for match in self.pattern.finditer(self.item):
+            text = self.item[position : match.start()]
+            taken = sum(1 for p in _PLACEHOLDER.findall(text) if p == "%s")
+            parts.append(text)
+            params += remaining[:taken]
+            del remaining[:taken]
+            sql, column_params = compiled[int(match.group(1))]
+            parts.append(sql)
+            params += column_params
+            position = match.end()
+        parts.append(self.item[position:])
+        params += remaining
+        sql = "".join(parts)
+        if not self.many:
+            return sql, params
+        if self.ordering is None:
+            return f"GROUP_CONCAT({sql} SEPARATOR ',')", params
+        order, order_params = compiler.compile(self.ordering)
+        return f"GROUP_CONCAT({sql} {order} SEPARATOR ',')", params + list(order_params)
 
 
 def _ordering(queryset: QuerySet[Any]) -> list[Any]:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -240,6 +241,65 @@ def test_library_relations(rendered):
         if decision(response) is not None and not isinstance(decision(response), str):
             assert len(queries) == 1 + (b'"count":' in response.content[:12]), url
     assert rendered
+
+
+RELATED_SCOPES = {
+    "filtered": lambda books: books.filter(title__contains="1"),
+    "ordered": lambda books: books.order_by("-title", "id"),
+    "annotated": lambda books: books.annotate(n=Count("tags")).filter(n__gte=0),
+    "distinct": lambda books: books.filter(tags__name__startswith="tag").distinct(),
+    "none": lambda books: books.none(),
+}
+
+
+@pytest.mark.parametrize("scope", RELATED_SCOPES)
+def test_related_querysets_of_every_kind(rendered, monkeypatch, scope):
+    # The view's get_related_queryset() scopes the books of each author (and of each
+    # tag below them). MariaDB writes a relation's own query as the aggregate of its
+    # objects; one that groups its rows (the Count, DISTINCT) is read apart and joined.
+    from drf_eager.views import EagerFieldsViewMixin
+    from tests.conftest import build_library
+    from tests.views import AuthorViewSet
+
+    def get_related_queryset(self, model, path):
+        queryset = EagerFieldsViewMixin.get_related_queryset(self, model, path)
+        return RELATED_SCOPES[scope](queryset) if model is library.Book else queryset
+
+    monkeypatch.setattr(AuthorViewSet, "get_related_queryset", get_related_queryset)
+    build_library(4)
+    response, queries = both(
+        "/authors/?extra=books.tags.books&fields=name,books(title,tags(name,books.title))"
+    )
+    assert json.loads(response.content)  # some authors, whatever their books
+    if MARIADB and scope == "distinct":  # its rows cannot be numbered in one statement
+        assert decision(response) == "'books': a distinct queryset on MariaDB."
+    elif SUPPORTED:
+        assert rendered
+        assert len(queries) == 1
+
+
+def test_mariadb_objects_keep_their_parameters_in_text_order():
+    # On MariaDB a relation's object is written with a marker for its query's columns,
+    # which Django compiles with the query; _Aggregated splices them in, each parameter
+    # kept with its placeholder whichever of the two wrote it ('%%' is no placeholder).
+    class Compiler:
+        def compile(self, expression):
+            return expression  # the columns here are compiled already: (sql, params)
+
+    marker = "\x007\x00"
+    item = (
+        f"CONCAT(%s, {marker}.`_eager_c1`, '%%s', "
+        f"(SELECT 1 FROM t WHERE d = %s AND k = {marker}.`_eager_c0`))"
+    )
+    columns = [("u.id", []), ("UPPER(u.name, %s)", ["x"])]
+    expression = sql._Aggregated(item, ["a", "b"], marker, columns, [], many=False)
+    text, params = expression.as_sql(Compiler(), connection)
+    assert text == (
+        "CONCAT(%s, UPPER(u.name, %s), '%%s', (SELECT 1 FROM t WHERE d = %s AND k = u.id))"
+    )
+    assert params == ["a", "x", "b"]
+    many = sql._Aggregated(item, ["a", "b"], marker, columns, [], many=True)
+    assert many.as_sql(Compiler(), connection) == (f"GROUP_CONCAT({text} SEPARATOR ',')", params)
 
 
 # Pagination -----------------------------------------------------------------------------
