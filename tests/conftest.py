@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from rest_framework.test import APIClient
+from shop.examples import DECIMALS
 
 from tests import models
 
@@ -20,9 +21,8 @@ DRF_VERSION = tuple(int(part) for part in rest_framework.VERSION.split(".")[:2])
 SQL_RENDER = bool(settings.DRF_EAGER.get("SQL_RENDER"))
 
 
-#: Whether the SQL render serves DecimalFields on this database: SQLite stores no decimal
-#: (a Decimal column holds a float or a text), so there it leaves them to the fast path.
-DECIMALS_RENDERED = connection.vendor != "sqlite"
+#: Whether the SQL render serves DecimalFields on this database (see shop.examples).
+DECIMALS_RENDERED = connection.vendor in DECIMALS
 
 
 def planned(queries: int, *, rendered: int) -> int:
