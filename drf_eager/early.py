@@ -33,6 +33,7 @@ from django.db.models import QuerySet
 from django.db.models.query import ModelIterable
 
 from .exceptions import RowBudget
+from .iterables import _same, iterable_class
 from .schema import model_attribute
 from .sources import (
     FORWARD_FK,
@@ -109,7 +110,14 @@ class EarlyCount:
 
     def iterable(self, level: CountedLevel) -> type[ModelIterable[Any]]:
         """The iterable class of `level`'s queryset."""
-        return type("CountedIterable", (_CountedIterable,), {"early": self, "level": level})
+        # Pickled (a queryset cached whole) as Django's own: what this one counts belongs
+        # to the response that evaluates it.
+        return iterable_class(  # type: ignore[no-any-return]
+            "CountedIterable",
+            _CountedIterable,
+            {"early": self, "level": level},
+            pickled=(_same, (ModelIterable,)),
+        )
 
     def times(self, level: CountedLevel, model: type[models.Model]) -> Callable[[Any], int]:
         """How often a row of `level` is served: once for the list's own rows, else as

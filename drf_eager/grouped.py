@@ -24,6 +24,7 @@ from django.db.models.query import ModelIterable, prefetch_related_objects
 from django.db.models.sql import Query
 from django.db.models.sql.compiler import SQLCompiler
 
+from .iterables import iterable_class
 from .routing import read_database, stand_in
 from .schema import FieldSpec
 from .sources import LOOKUP_SEP, MANY_TO_MANY, REVERSE_FK, to_many
@@ -210,9 +211,7 @@ class Grouping:
                 grouping = _Load(prefetch, relation)
         if grouping is not None:
             queryset = queryset._chain()  # type: ignore[attr-defined]
-            queryset._iterable_class = type(
-                "GroupedIterable", (_GroupedIterable,), {"load": grouping}
-            )
+            queryset._iterable_class = grouped_iterable(grouping)
         return queryset
 
 
@@ -486,6 +485,14 @@ class _Statement:
         )
         self.params = tuple(params)
         self.connection = connection
+
+
+def grouped_iterable(load: _Load) -> Any:
+    """The iterable class of a queryset whose relation `load` is loaded grouped (pickled
+    as a call that makes it again)."""
+    return iterable_class(
+        "GroupedIterable", _GroupedIterable, {"load": load}, pickled=(grouped_iterable, (load,))
+    )
 
 
 class _GroupedIterable(ModelIterable):  # type: ignore[type-arg]

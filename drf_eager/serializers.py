@@ -58,6 +58,30 @@ _SETTING = object()
 #: The serializer context key of the view's RowBudget (MAX_ROWS) for the response.
 BUDGET_CONTEXT_KEY = "eager_budget"
 
+#: The context key under which a view's get_serializer_context() says which serializer
+#: class serves the request's shape: (class, Shape, RowBudget). For a get_serializer() of
+#: the project's own that builds the serializer with that context, or gives the mixin's a
+#: context of its own: see `_shaped_context()`.
+VIEW_SHAPE_CONTEXT_KEY = "_eager_view_shape"
+
+
+def _shaped_context(serializer_class: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Give `kwargs` the view's Shape where a view's context says `serializer_class` serves
+    it (see VIEW_SHAPE_CONTEXT_KEY) and the view left it unshaped: the view's serializer
+    class, built with the view's context by code of the project's own. A serializer that
+    reads input (`data`), and any other class, is left as it is."""
+    context = kwargs.get("context")
+    if not context or context.get(SHAPE_CONTEXT_KEY, _SETTING) is not None:
+        return
+    view_shape = context.get(VIEW_SHAPE_CONTEXT_KEY)
+    if view_shape is None or view_shape[0] is not serializer_class:
+        return
+    if "data" in kwargs or len(args) > 1:
+        return
+    _, shape, budget = view_shape
+    # A copy: the caller's dict may build other serializers too.
+    kwargs["context"] = {**context, SHAPE_CONTEXT_KEY: shape, BUDGET_CONTEXT_KEY: budget}
+
 
 def resolve_request(
     request: ShapeRequest,
@@ -136,7 +160,7 @@ def shape_from_context(serializer_class: type, context: dict[str, Any]) -> Shape
         # A view's resolved Shape, or its None for a serializer it does not shape (one
         # that reads input): the legacy keys a view adds are then for reading only.
         return context[SHAPE_CONTEXT_KEY]  # type: ignore[no-any-return]
-    if not any(context.get(key) not in (None, "") for key in _LEGACY_KEYS):
+    if not asks_shape(context):
         return None
     return resolve_params(
         serializer_class,
@@ -145,6 +169,11 @@ def shape_from_context(serializer_class: type, context: dict[str, Any]) -> Shape
         exclude=context.get("exclude"),
         body_fields=context.get("body_fields") or None,
     )
+
+
+def asks_shape(context: Mapping[str, Any]) -> bool:
+    """Whether `context` asks for a shape with the keys drf-eager-fields read."""
+    return any(context.get(key) not in (None, "") for key in _LEGACY_KEYS)
 
 
 _eager_classes: dict[type, type] = {}
@@ -241,6 +270,16 @@ class EagerFieldsSerializerMixin:
         # `class S(ModelSerializer, EagerFieldsSerializerMixin)` works as the mixin-first
         # order does (see drf_eager.bases).
         put_mixin_first(cls, EagerFieldsSerializerMixin)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _shaped_context(type(self), args, kwargs)
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> Any:
+        # The ListSerializer is the root of a list: it holds the context its children read.
+        _shaped_context(cls, args, kwargs)
+        return super().many_init(*args, **kwargs)  # type: ignore[misc]
 
     def get_eager_shape(self) -> Shape | None:
         """Return the Shape this serializer outputs, or None for its plain fields.

@@ -42,7 +42,9 @@ from .schema import SerializerSchema, get_schema
 from .serializers import (
     BUDGET_CONTEXT_KEY,
     SHAPE_CONTEXT_KEY,
+    VIEW_SHAPE_CONTEXT_KEY,
     EagerFieldsSerializerMixin,
+    asks_shape,
     resolve_request,
 )
 from .settings import LIMITS, eager_settings
@@ -674,7 +676,25 @@ class EagerFieldsViewMixin:
         if body is not None:
             context["body_fields"] = body
         context[SHAPE_CONTEXT_KEY] = None
+        if self._shapes_own_context():
+            # A get_serializer() of the project's own may build the view's serializer
+            # with this context, or give the mixin's one of its own: that class, and it
+            # only, still serves the shape the queryset was planned for.
+            shape = self.get_shape()
+            if shape is not None:
+                serializer_class = self._eager_serializer_class()
+                context[VIEW_SHAPE_CONTEXT_KEY] = (serializer_class, shape, self._row_budget())
         return context
+
+    def _shapes_own_context(self) -> bool:
+        # Not for a schema generator's view, which documents the serializer whole (drf-
+        # spectacular builds it with get_serializer_context()).
+        return self._shapes_response() and not getattr(self, "swagger_fake_view", False)
+
+    def _shapes_response(self) -> bool:
+        # A serializer that reads input (`data=`) is never shaped: the shape changes only
+        # what the response shows, not what is validated or saved.
+        return self.request.method in _SAFE_METHODS or self.eager_state.reloading
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         request = getattr(self, "request", None)
@@ -684,16 +704,27 @@ class EagerFieldsViewMixin:
             fast = self._fast_list(args[0])
             if fast is not None:
                 return fast
-        # A serializer that reads input (`data=`) is never shaped: the shape
-        # changes only what the response shows, not what is validated or saved.
-        shaped = request.method in _SAFE_METHODS or self.eager_state.reloading
-        if shaped and "data" not in kwargs and "context" not in kwargs:
+        shape = None
+        if self._shapes_response() and "data" not in kwargs and len(args) < 2:
             shape = self.get_shape()
-            if shape is not None:
-                context = self.get_serializer_context()
-                context[SHAPE_CONTEXT_KEY] = shape
-                context[BUDGET_CONTEXT_KEY] = self._row_budget()
-                kwargs["context"] = context
+        given: dict[str, Any] | None = kwargs.get("context")
+        if shape is not None and given is None:
+            context = self.get_serializer_context()
+            context[SHAPE_CONTEXT_KEY] = shape
+            context[BUDGET_CONTEXT_KEY] = self._row_budget()
+            kwargs["context"] = context
+        elif (
+            shape is not None
+            and given is not None
+            and self._shapes_own_context()
+            and SHAPE_CONTEXT_KEY not in given
+            and not asks_shape(given)
+        ):
+            # A context of the view's own (`{"request": ..., "currency": ...}`): the
+            # response's serializer still serves the shape its queryset was planned for.
+            # (The view's get_serializer_context() says it under VIEW_SHAPE_CONTEXT_KEY.)
+            budget = self._row_budget()
+            kwargs["context"] = {**given, SHAPE_CONTEXT_KEY: shape, BUDGET_CONTEXT_KEY: budget}
         if _next_get_serializer(type(self)) is generics.GenericAPIView.get_serializer:
             # DRF's own get_serializer(), with the class this request already resolved.
             serializer_class = self._eager_serializer_class()
