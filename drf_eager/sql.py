@@ -115,6 +115,7 @@ BOOLEAN = "boolean"
 DECIMAL = "decimal"  # PostgreSQL numeric, at the field's own scale
 DATE = "date"
 DATETIME = "datetime"
+UUID = "uuid"  # str() of the UUID: 36 lowercase characters with hyphens
 
 
 def _column_field(model: type[models.Model], lookup: str) -> models.Field[Any, Any]:
@@ -155,6 +156,8 @@ def _encoding(
             return TEXT
         if kind in _INT_COLUMNS:
             return INTEGER
+        if kind is models.UUIDField:  # DRF's JSON encoder writes str() of the UUID
+            return UUID
         raise SQLRenderUnavailable(
             f"{name} ({kind.__name__}) is served as the database returns it."
         )
@@ -180,6 +183,10 @@ def _encoding(
     ):
         # The choice of `str(value)`, which for string keys is the value itself.
         return TEXT
+    if kind is models.UUIDField and representation is drf_fields.UUIDField.to_representation:
+        if drf_field.uuid_format != "hex_verbose":
+            raise SQLRenderUnavailable(f"{name}: a UUIDField with a format of its own.")
+        return UUID
     if kind is models.DecimalField and representation is drf_fields.DecimalField.to_representation:
         if vendor == "sqlite":
             raise SQLRenderUnavailable(
@@ -218,7 +225,7 @@ def _encoding(
         return DATETIME
     raise SQLRenderUnavailable(
         f"{name} ({kind.__name__}) through {field_kind.__name__}: the database cannot write "
-        "its exact bytes (floats, UUIDs, times, durations, JSON, custom fields)."
+        "its exact bytes (floats, times, durations, JSON, custom fields)."
     )
 
 
@@ -319,6 +326,7 @@ class _Statement:
         self.tz = tz
         self.aliases = 0
         self.ops = connections[query.queryset.db].ops
+        self.features = connections[query.queryset.db].features
 
     def literal(self, text: str) -> str:
         """`text` as an SQL string literal (MariaDB reads a backslash as an escape)."""
@@ -347,6 +355,10 @@ class _Statement:
             return f"CASE WHEN {ref} THEN 'true' ELSE 'false' END", []
         if encoding == DECIMAL:  # PostgreSQL numeric keeps the column's scale: '12.30'
             return f"'\"' || {ref}::text || '\"'", []
+        if encoding == UUID:
+            if postgres:  # the uuid type's text is str() of the UUID
+                return f"'\"' || {ref}::text || '\"'", []
+            return self.hyphenated(ref), []
         if encoding == DATE:
             if postgres:
                 return f"'\"' || to_char({ref}, 'YYYY-MM-DD') || '\"'", []
@@ -363,6 +375,10 @@ class _Statement:
             return f"CASE WHEN {ref} THEN 'true' ELSE 'false' END", []
         if encoding in (DECIMAL, DATE):  # DECIMAL keeps the column's scale: '12.30'
             return f"CONCAT('\"', CAST({ref} AS CHAR), '\"')", []
+        if encoding == UUID:
+            if self.features.has_native_uuid_field:  # MariaDB 10.7+: its text is str()
+                return f"CONCAT('\"', CAST({ref} AS CHAR), '\"')", []
+            return self.hyphenated(ref), []
         assert encoding == DATETIME
         # Django stores the UTC (or naive) datetime; DATETIME(6) as text always has six
         # digits of microseconds ('2024-05-01 10:00:00.000000'). The time zone is UTC
@@ -372,6 +388,17 @@ class _Statement:
             f"CONCAT('\"', REPLACE(REPLACE(CAST({ref} AS CHAR), ' ', 'T'), '.000000', ''), "
             f"'{zone}\"')"
         ), []
+
+    def hyphenated(self, ref: str) -> str:
+        """The JSON string of a UUID that Django stores as its 32 hex digits (`char(32)`
+        where the database has no uuid type): str() of the UUID."""
+        hex_digits = f"lower({ref})"
+        parts: list[str] = []
+        for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)):
+            if parts:
+                parts.append("'-'")
+            parts.append(f"substr({hex_digits}, {start}, {length})")
+        return self.concat(["'\"'", *parts, "'\"'"])
 
     def quote(self, ref: str) -> str:
         """MariaDB: the JSON string of the text column `ref`, as Python's json writes it.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import models
@@ -70,6 +71,27 @@ class Song(models.Model):
         if "title" in instance.__dict__:
             instance.title = instance.title.strip().title()
         return instance
+
+
+class Ticket(models.Model):
+    """A UUID primary key, as many projects have, and a nullable UUID column."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    serial = models.UUIDField(null=True, blank=True)
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="tickets")
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Seat(models.Model):
+    """A foreign key to a UUID primary key."""
+
+    number = models.IntegerField()
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="seats")
+
+    class Meta:
+        ordering = ["id"]
 
 
 class Venue(models.Model):

@@ -226,3 +226,19 @@ class VenueSerializer(EagerFieldsModelSerializer):
     class Meta:
         model = models.Venue
         fields = ["id", "name"]
+
+
+class SeatSerializer(EagerFieldsModelSerializer):
+    class Meta:
+        model = models.Seat
+        fields = ["id", "number", "ticket"]  # the ticket's UUID, as the JSON encoder writes it
+
+
+class TicketSerializer(EagerFieldsModelSerializer):
+    class Meta:
+        model = models.Ticket
+        fields = ["id", "serial", "artist"]
+        extra = {
+            "seats": {"field": SeatSerializer(many=True), "prefetch": True},
+            "hex": {"field": serializers.UUIDField(source="id", format="hex")},
+        }

@@ -25,6 +25,7 @@ for prefix, viewset in [
     ("hyperlinked-albums", views.HyperlinkedAlbumViewSet),
     ("songs", views.SongViewSet),
     ("venues", views.VenueViewSet),
+    ("tickets", views.TicketViewSet),
 ]:
     router.register(prefix, viewset, basename=f"zoo-{prefix}")
 

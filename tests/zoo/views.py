@@ -172,3 +172,8 @@ class SongViewSet(ZooViewSet):
 class VenueViewSet(ZooViewSet):
     queryset = models.Venue.objects.all()
     serializer_class = serializers.VenueSerializer
+
+
+class TicketViewSet(ZooViewSet):
+    queryset = models.Ticket.objects.all()
+    serializer_class = serializers.TicketSerializer
