@@ -42,9 +42,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FieldError
 from django.db import NotSupportedError, connections, models
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import Expression, OrderByList, RawSQL, Window
 from django.db.models.functions import RowNumber
+from django.db.models.sql.where import ExtraWhere
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 from rest_framework.utils.serializer_helpers import ReturnList
@@ -524,10 +526,7 @@ class _Statement:
             return self.mariadb_related(relation, level, queryset, parent_key, many)
         # As the fast path (and Django's prefetch) filters them, by the parent's key:
         # here the parent row's key column.
-        key_field = _column_field(relation.model, relation.query.lookups[relation.query.key])  # type: ignore[index]
-        queryset = queryset.filter(
-            **{relation.lookup: RawSQL(parent_key, (), output_field=key_field)}
-        )
+        queryset = _by_parent(queryset, relation, parent_key)
         table = self.alias()
         if many:
             # The aggregate reads the rows of the ordered subquery in its order: SQLite
@@ -569,6 +568,8 @@ class _Statement:
         # (the hand-written statement's form: one index lookup per parent). A queryset
         # that groups its rows (an aggregate annotation, DISTINCT, a union) cannot take
         # another aggregate: it is read as the relation's rows for every parent.
+        # SQL of the queryset's own (extra(), RawSQL) names its tables, which the query's
+        # aliases of its own would rename: it is read the same way.
         query = queryset.query
         if (
             query.combinator
@@ -577,12 +578,10 @@ class _Statement:
             or any(
                 getattr(value, "contains_aggregate", False) for value in query.annotations.values()
             )
+            or _raw_sql(query)
         ):
             return self.mariadb_derived(relation, level, queryset, parent_key, many)
-        key_field = _column_field(relation.model, relation.query.lookups[relation.query.key])  # type: ignore[index]
-        queryset = queryset.filter(
-            **{relation.lookup: RawSQL(parent_key, (), output_field=key_field)}
-        )
+        queryset = _by_parent(queryset, relation, parent_key)
         # The level's columns are written where Django compiles them: its aliases are
         # only known then (see _Aggregated).
         marker = self.marker()
@@ -735,15 +734,99 @@ class _Aggregated(Expression):
 
 
 def _ordering(queryset: QuerySet[Any]) -> list[Any]:
-    """The ordering of `queryset`'s rows, as order_by() takes it."""
+    """MariaDB: the ordering of `queryset`'s rows, as order_by() takes it, the primary key
+    last: rows that tie come in the order the DRF path's query reads them in (InnoDB
+    reads by the primary key), not GROUP_CONCAT()'s."""
     query = queryset.query
     if query.extra_order_by or "?" in query.order_by:
         raise SQLRenderUnavailable("An ordering MariaDB's statement cannot number rows by.")
+    if not query.standard_ordering:
+        raise SQLRenderUnavailable("A reversed ordering (reverse()) on MariaDB.")
     if query.order_by:
-        return list(query.order_by)
-    if query.default_ordering:
-        return list(queryset.model._meta.ordering)
-    return []
+        ordering = list(query.order_by)
+    elif query.default_ordering:
+        ordering = list(queryset.model._meta.ordering)
+    else:
+        return []
+    for item in ordering:
+        if isinstance(item, str) and _follows_model_ordering(query, item.lstrip("-+")):
+            raise SQLRenderUnavailable(
+                f"An ordering by a relation ('{item}'), by its model's ordering, on MariaDB."
+            )
+    return ordering
+
+
+def _total(queryset: QuerySet[Any], ordering: list[Any]) -> bool:
+    """Whether `ordering` (as _ordering() returns it) leaves no two rows of `queryset`
+    tied: it orders by a unique, non-null column of the model's own."""
+    meta = queryset.model._meta
+    for item in ordering:
+        if isinstance(item, str):
+            name = item.lstrip("-+")
+        elif isinstance(getattr(item, "expression", None), F):  # F("id").desc()
+            name = item.expression.name
+        else:
+            continue
+        if name == "pk":
+            return True
+        try:
+            column = meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if getattr(column, "unique", False) and not getattr(column, "null", True):
+            return True
+    return False
+
+
+def _follows_model_ordering(query: Any, name: str) -> bool:
+    # Django orders by a relation's model's own ordering where a name ends at the
+    # relation (`order_by("author")`), not at its column (`author_id`).
+    if name == "pk" or name in query.annotations:
+        return False
+    pieces = name.split(LOOKUP_SEP)
+    try:
+        _, field, _, rest = query.names_to_path(pieces, query.get_meta(), fail_on_missing=True)
+    except FieldError:
+        return False  # Django's own error, when it compiles the query
+    return (
+        not rest
+        and field.is_relation
+        and bool(field.related_model._meta.ordering)
+        and getattr(field, "attname", None) != pieces[-1]
+    )
+
+
+def _by_parent(queryset: QuerySet[Any], relation: _Relation, parent_key: str) -> QuerySet[Any]:
+    """`queryset` filtered on the parent row's key column `parent_key`, as the fast path and
+    Django's prefetch filter it on the parents' keys: reusing every JOIN the queryset has
+    (a filter of its own on the same many-to-many relation is the same JOIN)."""
+    key_field = _column_field(relation.model, relation.query.lookups[relation.query.key])  # type: ignore[index]
+    queryset = queryset._chain()  # type: ignore[attr-defined]
+    condition = Q(**{relation.lookup: RawSQL(parent_key, (), output_field=key_field)})
+    queryset.query.add_q(condition, reuse_all=True)
+    return queryset
+
+
+def _raw_sql(query: Any) -> bool:
+    """Whether `query` holds SQL text of its own (extra(), RawSQL), which names tables."""
+    if query.extra or query.extra_tables:
+        return True
+    pending = [query.where, *query.annotations.values()]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (RawSQL, ExtraWhere)):
+            return True
+        children = getattr(node, "children", None)
+        if children is not None:  # a WhereNode
+            pending.extend(children)
+        else:
+            # An expression's, and a lookup's two sides (`title__startswith=...`).
+            pending.extend(
+                expression
+                for expression in getattr(node, "get_source_expressions", list)()
+                if expression is not None
+            )
+    return False
 
 
 def _render_value(value: Any) -> str:
@@ -790,6 +873,23 @@ class SQLResponse:
                 # Django filters a sliced prefetch with a window function over the
                 # parents' keys, which one correlated subquery per parent is not.
                 raise SQLRenderUnavailable(f"'{relation.path}': a sliced Prefetch queryset.")
+            if any(
+                getattr(value, "contains_over_clause", False)
+                for value in queryset.query.annotations.values()
+            ):
+                # A window over the rows of every parent (Django's prefetch reads them in
+                # one query), which one correlated subquery per parent is not.
+                raise SQLRenderUnavailable(f"'{relation.path}': a window function.")
+            # Rows that tie in the queryset's ordering come in the order each statement's
+            # sort leaves them: MariaDB's per parent and the DRF path's over every
+            # parent's rows differ (seen, not a rare case), so the ordering must be total
+            # (a unique column last, as `"id"`).
+            many = relation.kind in (REVERSE_FK, MANY_TO_MANY)
+            if self.vendor == "mysql" and many and not _total(queryset, _ordering(queryset)):
+                raise SQLRenderUnavailable(
+                    f"'{relation.path}': an ordering whose rows may tie, on MariaDB "
+                    "(order by a unique column last)."
+                )
             if self.vendor == "mysql" and queryset.query.distinct:
                 # Each row is numbered in the queryset's order: DISTINCT keeps them all.
                 raise SQLRenderUnavailable(f"'{relation.path}': a distinct queryset on MariaDB.")

@@ -688,8 +688,13 @@ class EagerFieldsViewMixin:
 
     def _shapes_own_context(self) -> bool:
         # Not for a schema generator's view, which documents the serializer whole (drf-
-        # spectacular builds it with get_serializer_context()).
-        return self._shapes_response() and not getattr(self, "swagger_fake_view", False)
+        # spectacular builds it with get_serializer_context()), nor for a view with no
+        # serializer class of its own (its code builds whatever it serializes).
+        return (
+            self._shapes_response()
+            and not getattr(self, "swagger_fake_view", False)
+            and _has_serializer_class(self)
+        )
 
     def _shapes_response(self) -> bool:
         # A serializer that reads input (`data=`) is never shaped: the shape changes only

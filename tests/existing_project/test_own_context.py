@@ -161,3 +161,19 @@ def test_other_serializers_with_the_views_context_are_drfs(catalogue):
     assert data["other"] == [{"name": "Hats", "slug": "hats"}, {"name": "Shoes", "slug": "shoes"}]
     # A serializer that reads input validates every field it declares.
     assert data["given"] == {"name": "Bags", "slug": "bags"}
+
+
+class WithoutSerializerClass(EagerFieldsViewMixin, generics.ListAPIView):
+    """No serializer class: its own list() serializes, with the view's context."""
+
+    queryset = models.Category.objects.order_by("id")
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        context = self.get_serializer_context()
+        return Response(OtherSerializer(self.get_queryset(), many=True, context=context).data)
+
+
+def test_a_view_without_a_serializer_class_is_left_alone(catalogue):
+    data, queries = get(WithoutSerializerClass, "?fields=name")
+    assert data == [{"name": "Hats", "slug": "hats"}, {"name": "Shoes", "slug": "shoes"}]
+    assert queries == 1
