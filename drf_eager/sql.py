@@ -742,18 +742,26 @@ def _ordering(queryset: QuerySet[Any]) -> list[Any]:
         raise SQLRenderUnavailable("An ordering MariaDB's statement cannot number rows by.")
     if not query.standard_ordering:
         raise SQLRenderUnavailable("A reversed ordering (reverse()) on MariaDB.")
-    if query.order_by:
-        ordering = list(query.order_by)
-    elif query.default_ordering:
-        ordering = list(queryset.model._meta.ordering)
-    else:
-        return []
+    ordering = _ordering_names(queryset)
     for item in ordering:
         if isinstance(item, str) and _follows_model_ordering(query, item.lstrip("-+")):
             raise SQLRenderUnavailable(
                 f"An ordering by a relation ('{item}'), by its model's ordering, on MariaDB."
             )
     return ordering
+
+
+def _ordering_names(queryset: QuerySet[Any]) -> list[Any]:
+    """The ordering of `queryset`'s rows, as Django reads it: its order_by(), else its
+    model's Meta.ordering."""
+    query = queryset.query
+    if query.extra_order_by:
+        return list(query.extra_order_by)
+    if query.order_by:
+        return list(query.order_by)
+    if query.default_ordering:
+        return list(queryset.model._meta.ordering)
+    return []
 
 
 def _total(queryset: QuerySet[Any], ordering: list[Any]) -> bool:
@@ -881,15 +889,17 @@ class SQLResponse:
                 # one query), which one correlated subquery per parent is not.
                 raise SQLRenderUnavailable(f"'{relation.path}': a window function.")
             # Rows that tie in the queryset's ordering come in the order each statement's
-            # sort leaves them: MariaDB's per parent and the DRF path's over every
-            # parent's rows differ (seen, not a rare case), so the ordering must be total
-            # (a unique column last, as `"id"`).
+            # sort leaves them: the sort per parent and the DRF path's over every
+            # parent's rows were seen to differ, on PostgreSQL and MariaDB alike, so the
+            # ordering must be total (a unique column last, as `"id"`).
             many = relation.kind in (REVERSE_FK, MANY_TO_MANY)
-            if self.vendor == "mysql" and many and not _total(queryset, _ordering(queryset)):
+            if many and not _total(queryset, _ordering_names(queryset)):
                 raise SQLRenderUnavailable(
-                    f"'{relation.path}': an ordering whose rows may tie, on MariaDB "
-                    "(order by a unique column last)."
+                    f"'{relation.path}': an ordering whose rows may tie (order by a unique "
+                    "column last)."
                 )
+            if self.vendor == "mysql" and many:
+                _ordering(queryset)  # raises where MariaDB's statement cannot write it
             if self.vendor == "mysql" and queryset.query.distinct:
                 # Each row is numbered in the queryset's order: DISTINCT keeps them all.
                 raise SQLRenderUnavailable(f"'{relation.path}': a distinct queryset on MariaDB.")

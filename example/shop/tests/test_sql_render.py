@@ -250,7 +250,7 @@ RELATED_SCOPES = {
     "ordered": lambda books: books.order_by("-title", "id"),
     "ties": lambda books: books.order_by("price"),  # every price is the same
     "by a relation": lambda books: books.order_by("author", "-id"),  # Author.Meta.ordering
-    "reversed": lambda books: books.order_by("title").reverse(),
+    "reversed": lambda books: books.order_by("title", "id").reverse(),
     "annotated": lambda books: books.annotate(n=Count("tags")).filter(n__gte=0),
     "distinct": lambda books: books.filter(tags__name__startswith="tag").distinct(),
     "same many-to-many": lambda books: books.filter(tags__name__in=["tag0", "tag1", "tag2"]),
@@ -273,8 +273,8 @@ RELATED_REFUSALS = {
     "window": (sql.VENDORS, "'books': a window function."),
     "reversed": ("mysql", "A reversed ordering (reverse()) on MariaDB."),
     "ties": (
-        "mysql",
-        "'books': an ordering whose rows may tie, on MariaDB (order by a unique column last).",
+        sql.VENDORS,
+        "'books': an ordering whose rows may tie (order by a unique column last).",
     ),
     "by a relation": (
         "mysql",
