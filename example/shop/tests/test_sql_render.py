@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import json
 import pickle
+import re
 from decimal import Decimal
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -19,9 +20,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Lower, RowNumber
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -321,6 +322,45 @@ def test_related_querysets_of_every_kind(rendered, monkeypatch, scope, url, view
     elif SUPPORTED:
         assert rendered
         assert len(queries) == 1
+
+
+def test_orderings_it_writes_and_leaves():
+    # Decided from the queryset alone, whatever the database: which related orderings
+    # are total, and which MariaDB's statement writes (its GROUP_CONCAT() ORDER BY).
+    books = library.Book.objects.all()  # Meta.ordering = ["id"]
+    assert sql._total(books, sql._ordering_names(books))
+    for ordering in (["title", "-id"], ["pk"], [F("id").desc()], ["-title", "isbn", "id"]):
+        assert sql._total(books, ordering), ordering
+    for ordering in ([], ["title"], ["?"], ["author_id"], ["nothing"], [Lower("title")]):
+        assert not sql._total(books, ordering), ordering
+    assert sql._total(library.AuthorProfile.objects.all(), ["author"])  # a one-to-one
+    assert sql._ordering_names(books.order_by()) == []
+    assert sql._ordering_names(books.extra(order_by=["title"])) == ["title"]
+    assert sql._ordering(books.order_by("title", "-id")) == ["title", "-id"]
+    assert sql._ordering(books.order_by("author_id", "id")) == ["author_id", "id"]
+    refusals = {
+        "A reversed ordering (reverse()) on MariaDB.": books.order_by("id").reverse(),
+        "An ordering by a relation ('author'), by its model's ordering, on MariaDB.": (
+            books.order_by("author", "id")
+        ),
+        "An ordering MariaDB's statement cannot number rows by.": books.order_by("?"),
+    }
+    for reason, queryset in refusals.items():
+        with pytest.raises(sql.SQLRenderUnavailable, match=re.escape(reason)):
+            sql._ordering(queryset)
+
+
+def test_querysets_with_sql_of_their_own():
+    # MariaDB's statement renames a relation's aliases: SQL text naming tables is read
+    # as a derived table instead.
+    books = library.Book.objects.all()
+    assert not sql._raw_sql(books.filter(title="a", tags__name__in=["x"]).query)
+    assert not sql._raw_sql(books.annotate(t=Lower("title")).query)
+    assert sql._raw_sql(books.extra(where=["tests_book.title <> 'a'"]).query)
+    assert sql._raw_sql(books.extra(select={"x": "1"}).query)
+    assert sql._raw_sql(books.filter(id__in=RawSQL("SELECT 1", [])).query)
+    assert sql._raw_sql(books.annotate(x=RawSQL("tests_book.id + 1", [])).query)
+    assert sql._raw_sql(books.filter(Q(title="a") | Q(id__in=RawSQL("SELECT 1", []))).query)
 
 
 def test_mariadb_objects_keep_their_parameters_in_text_order():
