@@ -565,15 +565,15 @@ class _Statement:
         # MariaDB lets no derived table refer to the outer query's columns, so the
         # relation's queryset is not wrapped as on PostgreSQL and SQLite: its own query,
         # filtered on the parent's key, selects the aggregate of its objects directly
-        # (the hand-written statement's form: one index lookup per parent). A queryset
-        # that groups its rows (an aggregate annotation, DISTINCT, a union) cannot take
-        # another aggregate: it is read as the relation's rows for every parent.
+        # (the hand-written statement's form: one index lookup per parent; SQLResponse
+        # refused DISTINCT). A queryset that groups its rows (an aggregate annotation, a
+        # union) cannot take another aggregate: it is read as the relation's rows for
+        # every parent.
         # SQL of the queryset's own (extra(), RawSQL) names its tables, which the query's
         # aliases of its own would rename: it is read the same way.
         query = queryset.query
         if (
             query.combinator
-            or query.distinct
             or query.group_by is not None
             or any(
                 getattr(value, "contains_aggregate", False) for value in query.annotations.values()
