@@ -19,6 +19,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 
+from drf_eager.serializers import EagerFieldsSerializerMixin
 from drf_eager.views import EagerFieldsViewMixin
 
 from . import api, models
@@ -177,3 +178,27 @@ def test_a_view_without_a_serializer_class_is_left_alone(catalogue):
     data, queries = get(WithoutSerializerClass, "?fields=name")
     assert data == [{"name": "Hats", "slug": "hats"}, {"name": "Shoes", "slug": "shoes"}]
     assert queries == 1
+
+
+class EnvelopeCategorySerializer(serializers.ModelSerializer, EagerFieldsSerializerMixin):  # type: ignore[type-arg]
+    """The mixin after ModelSerializer, and a to_representation() of its own."""
+
+    class Meta:
+        model = models.Category
+        fields = ["id", "name", "slug"]
+
+    def to_representation(self, instance: Any) -> Any:
+        return {**super().to_representation(instance), "kind": "category"}
+
+
+class ReplacedEnvelope(Replaced):
+    serializer_class = EnvelopeCategorySerializer
+
+
+def test_a_serializer_written_unlike_ours(catalogue):
+    data, queries = get(ReplacedEnvelope, "?fields=name")
+    assert data == [{"name": "Hats", "kind": "category"}, {"name": "Shoes", "kind": "category"}]
+    assert queries == 1
+    response = ReplacedEnvelope.as_view()(APIRequestFactory().get("/?fields=nope"))
+    assert response.status_code == 400
+    assert "nope" in str(response.data)
